@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace wgkit {
+
+/// Text form of a key (base64, 44 chars, or hex, 64 chars) that wipes itself when it dies.
+class KeyText {
+public:
+    KeyText() = default;
+    KeyText(const KeyText&);
+    KeyText& operator=(const KeyText&);
+    ~KeyText();
+    std::string_view view() const noexcept { return {buf_.data(), len_}; }
+    char* data() noexcept { return buf_.data(); }
+    void set_length(std::size_t n) noexcept { len_ = n; }
+
+private:
+    std::array<char, 65> buf_{};
+    std::size_t len_ = 0;
+};
+
+/// A 32-byte Curve25519 key (private, public or preshared). Every copy wipes itself with
+/// OPENSSL_cleanse when it dies, so secrets do not linger in freed memory.
+class Key {
+public:
+    static constexpr std::size_t size = 32;
+
+    Key() noexcept = default; ///< all zero
+    explicit Key(const std::uint8_t (&bytes)[size]) noexcept;
+    explicit Key(const std::uint8_t* bytes) noexcept; ///< copies exactly `size` bytes
+    Key(const Key&) noexcept = default;
+    Key& operator=(const Key&) noexcept = default;
+    ~Key();
+
+    /// Decodes standard base64 of exactly 44 characters ending in '=', in constant time.
+    /// Rejects a non-canonical last character (its two low bits set). Empty on any error.
+    static std::optional<Key> from_base64(std::string_view text) noexcept;
+    /// Decodes 64 hex digits (either case), in constant time. Empty on any error.
+    static std::optional<Key> from_hex(std::string_view text) noexcept;
+
+    KeyText base64() const noexcept; ///< 44 characters
+    KeyText hex() const noexcept;    ///< 64 lowercase hex digits
+
+    /// Constant-time test for the all-zero key (which means "remove" in a set).
+    bool is_zero() const noexcept;
+
+    /// X25519 public key of this private key (OpenSSL EVP). Throws Error on failure.
+    Key public_key() const;
+
+    /// 32 random bytes clamped as an X25519 private key. Throws Error("getrandom: ...").
+    static Key generate_private();
+    /// 32 random bytes, unclamped. Throws Error("getrandom: ...").
+    static Key generate_preshared();
+
+    const std::uint8_t* data() const noexcept { return bytes_.data(); }
+    std::uint8_t* data() noexcept { return bytes_.data(); }
+
+    friend bool operator==(const Key& a, const Key& b) noexcept { return a.bytes_ == b.bytes_; }
+    friend auto operator<=>(const Key& a, const Key& b) noexcept { return a.bytes_ <=> b.bytes_; }
+
+private:
+    std::array<std::uint8_t, size> bytes_{};
+};
+
+} // namespace wgkit

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <wgkit/device.h>
+
+namespace wgkit {
+
+/// Names of all WireGuard interfaces: kernel ones (RTM_GETLINK order) first, then userspace
+/// ones from /var/run/wireguard/*.sock (readdir order). Throws Error (errno set).
+std::vector<std::string> list_interfaces();
+
+/// Reads a device. Uses the UAPI socket when /var/run/wireguard/NAME.sock accepts a
+/// connection, otherwise kernel generic netlink. Throws Error with code() = errno.
+Device get_device(std::string_view name);
+
+/// Applies a device: absent fields stay unchanged; flags say replace/remove. Throws Error
+/// with code() = errno.
+void set_device(const Device& device);
+
+/// The smallest set request that turns `running` into `wanted`, with syncconf semantics of
+/// the target version: peers absent from `wanted` removed, a PSK or keepalive dropped from
+/// `wanted` cleared, allowed IPs replaced only where they differ, endpoints never cleared,
+/// and the device fields of `wanted` as given.
+Device diff_devices(const Device& running, const Device& wanted);
+
+namespace genl {
+std::vector<std::string> list_interfaces();
+Device get_device(std::string_view name);
+void set_device(const Device& device);
+} // namespace genl
+
+namespace uapi {
+/// The socket directory, /var/run/wireguard unless overridden (tests).
+std::string socket_dir();
+std::vector<std::string> list_interfaces();
+/// True when NAME.sock exists and accepts a connection (a stale one is unlinked).
+bool has_interface(std::string_view name);
+Device get_device(std::string_view name);
+void set_device(const Device& device);
+} // namespace uapi
+
+} // namespace wgkit
