@@ -38,6 +38,10 @@ struct ParseOptions {
     /// false (wg): wg-quick keys are "Line unrecognized", exactly as the original.
     /// true (library users, wg-quick): they fill Config::quick.
     bool accept_quick_keys = false;
+    /// true (addconf): the Device carries only what the text sets: replace_peers false and
+    /// private key, listen port and fwmark absent (std::nullopt) unless the text has them.
+    /// false (setconf, syncconf, wg-quick): the setconf flags described at parse_config.
+    bool append = false;
     WarningSink warn;
 };
 
@@ -54,6 +58,14 @@ Config parse_config(std::string_view text, const ParseOptions& options);
 /// public key"); the CLI follows it with "Invalid configuration" rather than
 /// "Configuration parsing error".
 class ConfigInvalid : public Error {
+public:
+    using Error::Error;
+};
+
+/// Error thrown when WG_ENDPOINT_RESOLUTION_RETRIES is neither "infinity" nor a number up to
+/// INT_MAX. The original exits at once on it, so the CLI prints it alone, without
+/// "Configuration parsing error" and without a file:line prefix.
+class EnvironmentInvalid : public Error {
 public:
     using Error::Error;
 };
