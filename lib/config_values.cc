@@ -1,2 +1,315 @@
 // SPDX-License-Identifier: MIT
-// (stub: to be written)
+// Value parsers shared by the config file and `wg set`. Each one accepts exactly what
+// wireguard-tools accepts and throws Error with its words, quoting the bad value.
+#include <wgkit/config.h>
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <openssl/crypto.h>
+
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <thread>
+
+#include "config_text.h"
+
+namespace wgkit {
+
+using config_text::is_digit;
+using config_text::is_space;
+using config_text::quoted;
+
+namespace {
+
+struct AddrinfoFree {
+    void operator()(addrinfo* ai) const noexcept { freeaddrinfo(ai); }
+};
+using AddrinfoPtr = std::unique_ptr<addrinfo, AddrinfoFree>;
+
+struct FileClose {
+    void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+};
+
+/// The text the original prints for a getaddrinfo failure.
+std::string gai_message(int ret, int saved_errno)
+{
+    return ret == EAI_SYSTEM ? std::strerror(saved_errno) : gai_strerror(ret);
+}
+
+/// The first result must be a plain sockaddr_in or sockaddr_in6, as the original checks.
+bool is_inet_result(const addrinfo& ai) noexcept
+{
+    return (ai.ai_family == AF_INET && ai.ai_addrlen == sizeof(sockaddr_in)) ||
+           (ai.ai_family == AF_INET6 && ai.ai_addrlen == sizeof(sockaddr_in6));
+}
+
+/// Parses an unsigned decimal (base 10) or hexadecimal (base 16) run that must fill the whole
+/// text; saturates above `max` so that the caller's range check rejects overflow, as strtoul's
+/// ULONG_MAX would.
+bool parse_digits(std::string_view text, int base, std::uint64_t max, std::uint64_t& out) noexcept
+{
+    if (text.empty())
+        return false;
+    std::uint64_t value = 0;
+    for (char c : text) {
+        unsigned digit;
+        if (is_digit(c))
+            digit = static_cast<unsigned>(c - '0');
+        else if (base == 16 && c >= 'a' && c <= 'f')
+            digit = static_cast<unsigned>(c - 'a' + 10);
+        else if (base == 16 && c >= 'A' && c <= 'F')
+            digit = static_cast<unsigned>(c - 'A' + 10);
+        else
+            return false;
+        if (value <= max)
+            value = value * static_cast<unsigned>(base) + digit;
+    }
+    out = value;
+    return true;
+}
+
+/// WG_ENDPOINT_RESOLUTION_RETRIES: unset = 15, "infinity" = -1 (no limit), else strtoul's
+/// reading of it (so " 5", "+5" and "" are accepted, as in the original) up to INT_MAX.
+int resolution_retries()
+{
+    const char* text = std::getenv("WG_ENDPOINT_RESOLUTION_RETRIES");
+    if (!text)
+        return 15;
+    if (std::strcmp(text, "infinity") == 0)
+        return -1;
+    char* end = nullptr;
+    unsigned long value = std::strtoul(text, &end, 10);
+    if (*end || value > INT_MAX)
+        throw EnvironmentInvalid(quoted("Unable to parse WG_ENDPOINT_RESOLUTION_RETRIES", text));
+    return static_cast<int>(value);
+}
+
+/// Host bits below the prefix length are set (the kernel would mask them off).
+bool has_host_bits(const AllowedIp& ip) noexcept
+{
+    unsigned bytes = ip.family == AF_INET6 ? 16 : 4;
+    for (unsigned i = 0; i < bytes; ++i) {
+        unsigned first_bit = i * 8;
+        std::uint8_t host_mask;
+        if (ip.cidr >= first_bit + 8)
+            continue;
+        host_mask = ip.cidr <= first_bit ? 0xff : static_cast<std::uint8_t>(0xff >> (ip.cidr - first_bit));
+        if (ip.address[i] & host_mask)
+            return true;
+    }
+    return false;
+}
+
+/// inet_pton of one allowed-IP address: IPv6 when the text has a ':', else strict IPv4.
+bool parse_ip(std::string_view text, AllowedIp& out) noexcept
+{
+    char buf[64];
+    if (text.size() >= sizeof(buf) || text.find('\0') != std::string_view::npos)
+        return false;
+    std::memcpy(buf, text.data(), text.size());
+    buf[text.size()] = '\0';
+    int family = text.find(':') != std::string_view::npos ? AF_INET6 : AF_INET;
+    if (inet_pton(family, buf, out.address.data()) != 1)
+        return false;
+    out.family = static_cast<std::uint16_t>(family);
+    return true;
+}
+
+/// Parses one comma-separated entry ("[+|-]ip[/cidr]") into `peer`.
+void parse_allowed_ip_entry(std::string_view entry, Peer& peer, const WarningSink& warn)
+{
+    AllowedIp ip;
+    // A '+' or '-' makes the whole update incremental: the peer keeps its other IPs.
+    if (!entry.empty() && (entry[0] == '+' || entry[0] == '-')) {
+        ip.remove = entry[0] == '-';
+        peer.replace_allowed_ips = false;
+        entry.remove_prefix(1);
+    }
+    std::size_t slash = entry.find('/');
+    std::string_view address = entry.substr(0, slash);
+    if (!parse_ip(address, ip))
+        throw Error(quoted("Unable to parse IP address", address));
+
+    unsigned max_cidr = ip.family == AF_INET6 ? 128 : 32;
+    std::uint64_t cidr = max_cidr;
+    if (slash != std::string_view::npos) {
+        std::string_view mask = entry.substr(slash + 1);
+        // strtoul would take "/+5" or "/ 5"; the original insists on a leading digit.
+        if (mask.empty() || !is_digit(mask[0]) || !parse_digits(mask, 10, max_cidr, cidr) ||
+            cidr > max_cidr)
+            throw Error(quoted("AllowedIP is not in the correct format", entry));
+    }
+    ip.cidr = static_cast<std::uint8_t>(cidr);
+
+    if (warn && has_host_bits(ip)) {
+        std::string message = "Warning: AllowedIP has nonzero host part: ";
+        message.append(entry); // as written, without the +/- prefix
+        warn(message);
+    }
+    peer.allowed_ips.push_back(ip);
+}
+
+} // namespace
+
+std::uint16_t parse_port(std::string_view value)
+{
+    if (value.empty())
+        throw Error("Unable to parse empty port");
+    // getaddrinfo, not strtoul: service names ("domain") work and glibc wraps values above
+    // 65535 (70000 -> 4464). Scripts may rely on both, so keep them.
+    std::string text(value);
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_DGRAM;
+    hints.ai_protocol = IPPROTO_UDP;
+    hints.ai_flags = AI_PASSIVE;
+    addrinfo* raw = nullptr;
+    int ret = getaddrinfo(nullptr, text.c_str(), &hints, &raw);
+    if (ret)
+        throw Error(quoted(gai_message(ret, errno), value));
+    AddrinfoPtr resolved(raw);
+    if (!is_inet_result(*resolved))
+        throw Error(quoted("Neither IPv4 nor IPv6 address found", value));
+    if (resolved->ai_family == AF_INET)
+        return ntohs(reinterpret_cast<const sockaddr_in*>(resolved->ai_addr)->sin_port);
+    return ntohs(reinterpret_cast<const sockaddr_in6*>(resolved->ai_addr)->sin6_port);
+}
+
+std::uint32_t parse_fwmark(std::string_view value)
+{
+    if (config_text::iequals(value, "off"))
+        return 0;
+    // Hex only with a lowercase "0x" and at least one digit after it: "0X10" and "0x" fail.
+    bool hex = value.size() > 2 && value[0] == '0' && value[1] == 'x';
+    std::uint64_t mark = 0;
+    if (value.empty() || !is_digit(value[0]) ||
+        !parse_digits(hex ? value.substr(2) : value, hex ? 16 : 10, 0xffffffffu, mark) ||
+        mark > 0xffffffffu)
+        throw Error(quoted("Fwmark is neither 0/off nor 0-0xffffffff", value));
+    return static_cast<std::uint32_t>(mark);
+}
+
+std::uint16_t parse_persistent_keepalive(std::string_view value)
+{
+    if (config_text::iequals(value, "off"))
+        return 0;
+    std::uint64_t interval = 0;
+    if (value.empty() || !is_digit(value[0]) || !parse_digits(value, 10, 65535, interval) ||
+        interval > 65535)
+        throw Error(quoted("Persistent keepalive interval is neither 0/off nor 1-65535", value));
+    return static_cast<std::uint16_t>(interval);
+}
+
+Key parse_key(std::string_view value)
+{
+    std::optional<Key> key = Key::from_base64(value);
+    if (!key)
+        throw Error(quoted("Key is not the correct length or format", value));
+    return *key;
+}
+
+void parse_allowed_ips(std::string_view value, Peer& peer, const WarningSink& warn)
+{
+    // Each list replaces the peer's IPs unless one of its entries has a +/- prefix; so with
+    // several lines or arguments, the last one decides.
+    peer.replace_allowed_ips = true;
+    if (value.empty())
+        return;
+    for (;;) {
+        std::size_t comma = value.find(',');
+        parse_allowed_ip_entry(value.substr(0, comma), peer, warn);
+        if (comma == std::string_view::npos)
+            break;
+        value.remove_prefix(comma + 1);
+    }
+}
+
+Endpoint parse_endpoint(std::string_view value, const WarningSink& warn)
+{
+    int retries = resolution_retries(); // read first: a bad variable fails even an empty value
+    if (value.empty())
+        throw Error("Unable to parse empty endpoint");
+
+    std::string host, port;
+    if (value[0] == '[') {
+        std::size_t close = value.find(']');
+        if (close == std::string_view::npos)
+            throw Error(quoted("Unable to find matching brace of endpoint", value));
+        if (close + 2 >= value.size() || value[close + 1] != ':')
+            throw Error(quoted("Unable to find port of endpoint", value));
+        host = value.substr(1, close - 1);
+        port = value.substr(close + 2);
+    } else {
+        // The last ':' splits, so an unbracketed "::1:51820" still means [::1]:51820.
+        std::size_t colon = value.rfind(':');
+        if (colon == std::string_view::npos || colon + 1 == value.size())
+            throw Error(quoted("Unable to find port of endpoint", value));
+        host = value.substr(0, colon);
+        port = value.substr(colon + 1);
+    }
+
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_DGRAM;
+    hints.ai_protocol = IPPROTO_UDP;
+    addrinfo* raw = nullptr;
+    for (unsigned delay_us = 1000000;; delay_us = std::min(20000000u, delay_us * 6 / 5)) {
+        int ret = getaddrinfo(host.c_str(), port.c_str(), &hints, &raw);
+        if (!ret)
+            break;
+        std::string message = quoted(gai_message(ret, errno), value);
+        // glibc's resolver documentation calls EAI_NONAME, EAI_FAIL and EAI_NODATA permanent;
+        // anything else (EAI_AGAIN, and also EAI_SERVICE) may pass, so it is retried.
+        if (ret == EAI_NONAME || ret == EAI_FAIL || ret == EAI_NODATA || (retries >= 0 && !retries--))
+            throw Error(message);
+        if (warn) {
+            char seconds[32];
+            std::snprintf(seconds, sizeof(seconds), "%.2f", delay_us / 1000000.0);
+            warn(message + ". Trying again in " + seconds + " seconds...");
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
+    }
+    AddrinfoPtr resolved(raw);
+    if (!is_inet_result(*resolved))
+        throw Error(quoted("Neither IPv4 nor IPv6 address found", value));
+    Endpoint endpoint;
+    std::memcpy(&endpoint.addr, resolved->ai_addr, resolved->ai_addrlen);
+    return endpoint;
+}
+
+Key read_key_file(const std::string& path)
+{
+    std::unique_ptr<std::FILE, FileClose> file(std::fopen(path.c_str(), "r"));
+    if (!file)
+        throw_errno("fopen", errno);
+
+    // Exactly 44 bytes of base64, then only whitespace. An empty file (or /dev/null) is the
+    // zero key, which a set reads as "remove".
+    constexpr std::size_t base64_length = 44;
+    char text[base64_length + 1] = {};
+    struct Wipe {
+        char* p;
+        ~Wipe() { OPENSSL_cleanse(p, base64_length + 1); }
+    } wipe{text};
+    if (std::fread(text, base64_length, 1, file.get()) != 1) {
+        if (!std::ferror(file.get()) && std::feof(file.get()) && std::ftell(file.get()) == 0)
+            return Key{};
+        throw Error("Invalid length key in key file");
+    }
+    errno = 0;
+    for (int c; (c = std::getc(file.get())) != EOF;) {
+        if (!is_space(static_cast<char>(c)))
+            throw Error("Found trailing character in key file: `" + std::string(1, static_cast<char>(c)) + "'");
+    }
+    if (std::ferror(file.get()) && errno)
+        throw_errno("getc", errno);
+    // The original reads the text as a C string, so a NUL byte ends it early.
+    return parse_key(std::string_view(text, std::strlen(text)));
+}
+
+} // namespace wgkit

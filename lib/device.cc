@@ -1,2 +1,99 @@
 // SPDX-License-Identifier: MIT
-// (stub: to be written)
+// Text forms of the model's address types, shared by showconf, show and error messages.
+#include <wgkit/device.h>
+
+#include <arpa/inet.h>
+#include <netdb.h>
+
+#include <cstring>
+
+namespace wgkit {
+
+std::string AllowedIp::to_string() const
+{
+    char ip[INET6_ADDRSTRLEN];
+    if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, address.data(), ip, sizeof(ip)))
+        return {};
+    std::string out(ip);
+    out += '/';
+    out += std::to_string(cidr);
+    return out;
+}
+
+Endpoint::Endpoint() noexcept
+{
+    std::memset(&addr6, 0, sizeof(addr6));
+    addr.sa_family = AF_UNSPEC;
+}
+
+socklen_t Endpoint::length() const noexcept
+{
+    switch (addr.sa_family) {
+    case AF_INET:
+        return sizeof(sockaddr_in);
+    case AF_INET6:
+        return sizeof(sockaddr_in6);
+    default:
+        return 0;
+    }
+}
+
+namespace {
+
+/// Appends "IP:PORT" or "[IPv6]:PORT" to `out`; returns getnameinfo's error code.
+int append_endpoint(const Endpoint& endpoint, std::string& out)
+{
+    // NI_NUMERICHOST still names the scope of a link-local address (fe80::1%eth0), as wg does.
+    char host[NI_MAXHOST];
+    char service[NI_MAXSERV];
+    int ret = getnameinfo(&endpoint.addr, endpoint.length(), host, sizeof(host), service,
+                          sizeof(service), NI_DGRAM | NI_NUMERICSERV | NI_NUMERICHOST);
+    if (ret)
+        return ret;
+    bool bracket = endpoint.family() == AF_INET6 && std::strchr(host, ':');
+    if (bracket)
+        out += '[';
+    out += host;
+    if (bracket)
+        out += ']';
+    out += ':';
+    out += service;
+    return 0;
+}
+
+} // namespace
+
+std::string Endpoint::to_string() const
+{
+    std::string out;
+    int ret = append_endpoint(*this, out);
+    return ret ? gai_strerror(ret) : out;
+}
+
+std::optional<std::string> Endpoint::try_to_string() const
+{
+    std::string out;
+    if (append_endpoint(*this, out))
+        return std::nullopt;
+    return out;
+}
+
+bool operator==(const Endpoint& a, const Endpoint& b) noexcept
+{
+    if (a.addr.sa_family != b.addr.sa_family)
+        return false;
+    switch (a.addr.sa_family) {
+    case AF_INET:
+        return a.addr4.sin_port == b.addr4.sin_port &&
+               a.addr4.sin_addr.s_addr == b.addr4.sin_addr.s_addr;
+    case AF_INET6:
+        return a.addr6.sin6_port == b.addr6.sin6_port &&
+               std::memcmp(&a.addr6.sin6_addr, &b.addr6.sin6_addr, sizeof(in6_addr)) == 0 &&
+               a.addr6.sin6_scope_id == b.addr6.sin6_scope_id &&
+               a.addr6.sin6_flowinfo == b.addr6.sin6_flowinfo;
+    default:
+        return true; // both unset
+    }
+}
+
+} // namespace wgkit

@@ -40,6 +40,8 @@ struct Endpoint {
     /// "IP:PORT" or "[IPv6]:PORT" exactly as wg prints it (getnameinfo numeric host and
     /// service; on failure the gai_strerror text).
     std::string to_string() const;
+    /// Like to_string, but empty when getnameinfo fails (showconf then omits the line).
+    std::optional<std::string> try_to_string() const;
     friend bool operator==(const Endpoint& a, const Endpoint& b) noexcept;
 };
 
