@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+// What `wg set` and `wg setconf|addconf|syncconf` share.
+#pragma once
+
+#include <net/if.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include <wgkit/config.h>
+#include <wgkit/error.h>
+#include <wgkit/wireguard.h>
+
+namespace wg {
+
+/// The original copies the name with strncpy(IFNAMSIZ - 1): longer names are silently
+/// truncated to 15 characters (reference §7.3; kept, scripts may rely on it).
+inline std::string interface_name(std::string_view arg)
+{
+    return std::string(arg.substr(0, IFNAMSIZ - 1));
+}
+
+/// Parser warnings go to stderr, one line each, and do not change the exit status.
+inline wgkit::WarningSink stderr_warnings()
+{
+    return [](const std::string& message) {
+        std::fputs(message.c_str(), stderr);
+        if (message.empty() || message.back() != '\n')
+            std::fputc('\n', stderr);
+    };
+}
+
+/// Sends the request; on failure prints the original's message. Returns the exit status.
+inline int apply_device(const wgkit::Device& device)
+{
+    try {
+        wgkit::set_device(device);
+    } catch (const wgkit::Error& e) {
+        std::fprintf(stderr, "Unable to modify interface: %s\n", std::strerror(e.code()));
+        return 1;
+    }
+    return 0;
+}
+
+} // namespace wg
