@@ -27,6 +27,19 @@ void set_device(const Device& device);
 /// and the device fields of `wanted` as given.
 Device diff_devices(const Device& running, const Device& wanted);
 
+struct DiffOptions {
+    /// false: a peer whose allowed IPs differ gets replace_allowed_ips with its whole wanted
+    /// list, which every kernel and wireguard-go accepts. true: only the differences, as
+    /// AllowedIp::remove entries and plain additions; needs Linux >= 6.16 or a wireguard-go
+    /// from 2025-05-20 or later (older ones reject removals with EINVAL).
+    bool incremental_allowed_ips = false;
+};
+
+/// diff_devices with options. Unchanged device fields and peer fields are left out of the
+/// request (an equal private key, port or fwmark is a no-op for both backends, and an equal
+/// endpoint would only reset the kernel's cached source address).
+Device diff_devices(const Device& running, const Device& wanted, const DiffOptions& options);
+
 namespace genl {
 std::vector<std::string> list_interfaces();
 Device get_device(std::string_view name);
