@@ -104,6 +104,15 @@ int errno_value(std::string_view value) {
     return number<int>(value, std::numeric_limits<int>::max());
 }
 
+// The empty line ends every reply; the errno it carried decides success.
+bool reply_end(std::string_view line, int code) {
+    if (!line.empty())
+        return false;
+    if (code != 0)
+        fail(code);
+    return true;
+}
+
 // Splits "key=value"; EPROTO when there is no '='.
 std::pair<std::string_view, std::string_view> split(std::string_view line) {
     auto eq = line.find('=');
@@ -138,9 +147,12 @@ SecretString encode_set(const Device& device) {
             out += "update_only=true\n";
         if (peer.preshared_key)
             fmt::format_to(put, "preshared_key={}\n", peer.preshared_key->hex().view());
+        // An endpoint without an address family, or one getnameinfo cannot print, is skipped.
         if (peer.endpoint &&
-            (peer.endpoint->family() == AF_INET || peer.endpoint->family() == AF_INET6))
-            fmt::format_to(put, "endpoint={}\n", peer.endpoint->to_string());
+            (peer.endpoint->family() == AF_INET || peer.endpoint->family() == AF_INET6)) {
+            if (auto text = peer.endpoint->try_to_string())
+                fmt::format_to(put, "endpoint={}\n", *text);
+        }
         if (peer.persistent_keepalive)
             fmt::format_to(put, "persistent_keepalive_interval={}\n", *peer.persistent_keepalive);
         if (peer.replace_allowed_ips)
@@ -156,11 +168,8 @@ SecretString encode_set(const Device& device) {
 }
 
 bool GetReplyParser::feed(std::string_view line) {
-    if (line.empty()) {
-        if (errno_ != 0)
-            fail(errno_);
+    if (reply_end(line, errno_))
         return true;
-    }
     auto [key, value] = split(line);
     if (!peer_ && key == "private_key") {
         device_.private_key = hex_key(value);
@@ -198,11 +207,8 @@ bool GetReplyParser::feed(std::string_view line) {
 }
 
 bool SetReplyParser::feed(std::string_view line) {
-    if (line.empty()) {
-        if (errno_ != 0)
-            fail(errno_);
+    if (reply_end(line, errno_))
         return true;
-    }
     auto [key, value] = split(line);
     if (key == "errno")
         errno_ = errno_value(value);
