@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+// WG_CMD_GET_DEVICE decoding: attributes are validated against the policy table, read in place
+// from the receive buffer, and peers split across dump messages are merged back.
+#include "genl_codec.h"
+
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include <wgkit/error.h>
+
+namespace wgkit::genl {
+
+AttrRange::AttrRange(const void* payload, std::size_t len) noexcept
+    : begin_(static_cast<const char*>(payload)), end_(begin_ + len)
+{
+}
+
+AttrRange AttrRange::of_message(const nlmsghdr* nlh, std::size_t offset) noexcept
+{
+    const char* payload = static_cast<const char*>(mnl_nlmsg_get_payload(nlh));
+    std::size_t len = mnl_nlmsg_get_payload_len(nlh);
+    std::size_t skip = MNL_ALIGN(offset);
+    return skip > len ? AttrRange(payload + len, 0) : AttrRange(payload + skip, len - skip);
+}
+
+AttrRange AttrRange::of_nest(const nlattr* nest) noexcept
+{
+    return {mnl_attr_get_payload(nest), mnl_attr_get_payload_len(nest)};
+}
+
+AttrRange::iterator AttrRange::begin() const noexcept
+{
+    const auto* first = reinterpret_cast<const nlattr*>(begin_);
+    return {mnl_attr_ok(first, end_ - begin_) ? first : nullptr, end_};
+}
+
+AttrRange::iterator& AttrRange::iterator::operator++() noexcept
+{
+    const nlattr* next = mnl_attr_next(attr_);
+    attr_ = mnl_attr_ok(next, end_ - reinterpret_cast<const char*>(next)) ? next : nullptr;
+    return *this;
+}
+
+namespace {
+
+[[noreturn]] void malformed(const AttrLevel& level, std::uint16_t type)
+{
+    throw Error(std::string("Malformed ") + level.name + " attribute " + std::to_string(type) +
+                    " from the kernel: " + std::strerror(EPROTO),
+                EPROTO);
+}
+
+} // namespace
+
+const nlattr* checked(const AttrLevel& level, const nlattr* attr)
+{
+    std::uint16_t type = mnl_attr_get_type(attr);
+    const AttrPolicy& policy = level.at(type);
+    if (policy.kind == AttrKind::Unknown)
+        return nullptr;
+    std::size_t len = mnl_attr_get_payload_len(attr);
+    if (!policy.accepts(len))
+        malformed(level, type);
+    if (policy.kind == AttrKind::String &&
+        static_cast<const char*>(mnl_attr_get_payload(attr))[len - 1] != '\0')
+        malformed(level, type);
+    return attr;
+}
+
+namespace {
+
+Key key_of(const nlattr* attr)
+{
+    return Key(static_cast<const std::uint8_t*>(mnl_attr_get_payload(attr)));
+}
+
+/// One allowed-IP element. Throws Error(EPROTO) for a family, address or cidr out of range,
+/// as the original rejects the whole reply then.
+AllowedIp parse_allowed_ip(const nlattr* element)
+{
+    AllowedIp ip;
+    ip.family = AF_UNSPEC;
+    std::size_t addr_len = 0;
+    bool has_cidr = false;
+    for (const nlattr* raw : AttrRange::of_nest(element)) {
+        const nlattr* attr = checked(kAllowedIpLevel, raw);
+        if (!attr)
+            continue;
+        switch (mnl_attr_get_type(attr)) {
+        case WGALLOWEDIP_A_FAMILY: ip.family = mnl_attr_get_u16(attr); break;
+        case WGALLOWEDIP_A_IPADDR:
+            addr_len = mnl_attr_get_payload_len(attr);
+            if (addr_len == 4 || addr_len == 16)
+                std::memcpy(ip.address.data(), mnl_attr_get_payload(attr), addr_len);
+            break;
+        case WGALLOWEDIP_A_CIDR_MASK:
+            ip.cidr = mnl_attr_get_u8(attr);
+            has_cidr = true;
+            break;
+        case kAllowedIpAttrFlags:
+            ip.remove = mnl_attr_get_u32(attr) & kAllowedIpFlagRemoveMe;
+            break;
+        }
+    }
+    bool v4 = ip.family == AF_INET && addr_len == 4 && ip.cidr <= 32;
+    bool v6 = ip.family == AF_INET6 && addr_len == 16 && ip.cidr <= 128;
+    if (!has_cidr || !(v4 || v6))
+        malformed(kAllowedIpLevel, WGPEER_A_ALLOWEDIPS);
+    return ip;
+}
+
+void parse_allowed_ips(const nlattr* nest, std::vector<AllowedIp>& out)
+{
+    for (const nlattr* element : AttrRange::of_nest(nest))
+        out.push_back(parse_allowed_ip(element));
+}
+
+/// An endpoint is kept only when its length matches its family, as the original does.
+std::optional<Endpoint> parse_endpoint(const nlattr* attr)
+{
+    std::size_t len = mnl_attr_get_payload_len(attr);
+    const auto* addr = static_cast<const sockaddr*>(mnl_attr_get_payload(attr));
+    Endpoint endpoint;
+    if (addr->sa_family == AF_INET && len == sizeof(sockaddr_in))
+        std::memcpy(&endpoint.addr4, addr, len);
+    else if (addr->sa_family == AF_INET6 && len == sizeof(sockaddr_in6))
+        std::memcpy(&endpoint.addr6, addr, len);
+    else
+        return std::nullopt;
+    return endpoint;
+}
+
+/// One peer element of a dump message (possibly a continuation fragment: key + allowed IPs).
+Peer parse_peer(const nlattr* element)
+{
+    Peer peer;
+    bool has_key = false;
+    for (const nlattr* raw : AttrRange::of_nest(element)) {
+        const nlattr* attr = checked(kPeerLevel, raw);
+        if (!attr)
+            continue;
+        switch (mnl_attr_get_type(attr)) {
+        case WGPEER_A_PUBLIC_KEY:
+            peer.public_key = key_of(attr);
+            has_key = true;
+            break;
+        case WGPEER_A_PRESHARED_KEY: {
+            // The kernel always sends one; all zero means the peer has none.
+            Key psk = key_of(attr);
+            if (!psk.is_zero())
+                peer.preshared_key = psk;
+            break;
+        }
+        case WGPEER_A_ENDPOINT: peer.endpoint = parse_endpoint(attr); break;
+        case WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL:
+            peer.persistent_keepalive = mnl_attr_get_u16(attr);
+            break;
+        case WGPEER_A_LAST_HANDSHAKE_TIME: {
+            std::int64_t ts[2]; // struct __kernel_timespec
+            std::memcpy(ts, mnl_attr_get_payload(attr), sizeof(ts));
+            peer.last_handshake.tv_sec = ts[0];
+            peer.last_handshake.tv_nsec = ts[1];
+            break;
+        }
+        case WGPEER_A_RX_BYTES: peer.rx_bytes = mnl_attr_get_u64(attr); break;
+        case WGPEER_A_TX_BYTES: peer.tx_bytes = mnl_attr_get_u64(attr); break;
+        case WGPEER_A_ALLOWEDIPS: parse_allowed_ips(attr, peer.allowed_ips); break;
+        }
+    }
+    if (!has_key)
+        malformed(kPeerLevel, WGPEER_A_PUBLIC_KEY);
+    return peer;
+}
+
+} // namespace
+
+DeviceDumpParser::DeviceDumpParser(PeerSink sink) : sink_(std::move(sink)) {}
+
+void DeviceDumpParser::parse(const nlmsghdr* nlh)
+{
+    for (const nlattr* raw : AttrRange::of_message(nlh, sizeof(genlmsghdr))) {
+        const nlattr* attr = checked(kDeviceLevel, raw);
+        if (!attr)
+            continue;
+        switch (mnl_attr_get_type(attr)) {
+        case WGDEVICE_A_IFINDEX: device_.ifindex = mnl_attr_get_u32(attr); break;
+        case WGDEVICE_A_IFNAME: device_.name = mnl_attr_get_str(attr); break;
+        case WGDEVICE_A_PRIVATE_KEY: device_.private_key = key_of(attr); break;
+        case WGDEVICE_A_PUBLIC_KEY: device_.public_key = key_of(attr); break;
+        case WGDEVICE_A_LISTEN_PORT: device_.listen_port = mnl_attr_get_u16(attr); break;
+        case WGDEVICE_A_FWMARK: device_.fwmark = mnl_attr_get_u32(attr); break;
+        case WGDEVICE_A_PEERS: parse_peers(attr); break;
+        }
+    }
+}
+
+void DeviceDumpParser::parse_peers(const nlattr* peers)
+{
+    for (const nlattr* element : AttrRange::of_nest(peers)) {
+        Peer peer = parse_peer(element);
+        // The kernel continues a peer whose allowed IPs did not fit by repeating its key in the
+        // next message: adjacent entries with one key are one peer.
+        if (pending_ && pending_->public_key == peer.public_key) {
+            pending_->allowed_ips.insert(pending_->allowed_ips.end(), peer.allowed_ips.begin(),
+                                         peer.allowed_ips.end());
+            continue;
+        }
+        flush();
+        pending_ = std::move(peer);
+    }
+}
+
+void DeviceDumpParser::flush()
+{
+    if (!pending_)
+        return;
+    if (sink_)
+        sink_(std::move(*pending_));
+    else
+        device_.peers.push_back(std::move(*pending_));
+    pending_.reset();
+}
+
+Device DeviceDumpParser::finish()
+{
+    flush();
+    return std::move(device_);
+}
+
+} // namespace wgkit::genl
