@@ -52,10 +52,13 @@ public:
     {
         Device& device = config_.device;
         // setconf semantics: the file states the whole device, so what it omits is reset.
-        device.replace_peers = true;
-        device.private_key = Key{};
-        device.listen_port = 0;
-        device.fwmark = 0;
+        // addconf (append) leaves what the file omits as it is.
+        if (!options_.append) {
+            device.replace_peers = true;
+            device.private_key = Key{};
+            device.listen_port = 0;
+            device.fwmark = 0;
+        }
         if (options_.warn)
             warn_ = [this](const std::string& message) { options_.warn(location() + message); };
     }
