@@ -292,7 +292,8 @@ const std::vector<Case> invalid_cases = {
     {"endpoint short IPv6 without brackets", "[Peer]\nPublicKey=$K2\nEndpoint = ::1\n", "error: Name or service not known: `::1'\n"},
     {"endpoint empty host", "[Peer]\nPublicKey=$K2\nEndpoint = :80\n", "error: Name or service not known: `:80'\n"},
     {"endpoint empty brackets", "[Peer]\nPublicKey=$K2\nEndpoint = []:80\n", "error: Name or service not known: `[]:80'\n"},
-    {"endpoint bad address", "[Peer]\nPublicKey=$K2\nEndpoint = 127.0.0.256:80\n", "error: Name or service not known: `127.0.0.256:80'\n"},
+    // Never a name that is not numeric or in /etc/hosts: that would ask the outside DNS.
+    {"endpoint unknown scope", "[Peer]\nPublicKey=$K2\nEndpoint = [fe80::1%nosuchif]:80\n", "error: Name or service not known: `[fe80::1%nosuchif]:80'\n"},
     {"peer missing public key", "[Peer]\nAllowedIPs = 10.0.0.0/8\n", "invalid: A peer is missing a public key\n"},
     {"second peer missing public key", "[Peer]\nPublicKey=$K2\n[Peer]\nEndpoint=127.0.0.1:1\n", "invalid: A peer is missing a public key\n"},
     {"a parse error wins over a missing key", "[Peer]\n[Interface]\nBogus=1\n", "error: Line unrecognized: `Bogus=1'\n"},
