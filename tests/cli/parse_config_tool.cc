@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+// Drives libwgkit's config parser the way `wg setconf` does, for config_errors.py: reads the
+// file, prints warnings and errors to stderr in the order and words wg would, then "OK" on
+// stdout when the file is valid. Exit 0 for a valid file, 1 otherwise.
+#include <wgkit/config.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <string>
+
+int main(int argc, char** argv)
+{
+    if (argc != 2) {
+        std::fprintf(stderr, "Usage: %s <configuration filename>\n", argv[0]);
+        return 1;
+    }
+    std::ifstream file(argv[1], std::ios::binary);
+    if (!file) {
+        std::perror("fopen");
+        return 1;
+    }
+    std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+
+    wgkit::ParseOptions options;
+    options.filename = argv[1];
+    options.warn = [](const std::string& message) { std::cerr << message << '\n'; };
+    try {
+        wgkit::parse_config(text, options);
+    } catch (const wgkit::EnvironmentInvalid& e) {
+        std::cerr << e.what() << '\n';
+        return 1;
+    } catch (const wgkit::ConfigInvalid& e) {
+        std::cerr << e.what() << "\nInvalid configuration\n";
+        return 1;
+    } catch (const wgkit::Error& e) {
+        std::cerr << e.what() << "\nConfiguration parsing error\n";
+        return 1;
+    }
+    std::cout << "OK\n";
+    return 0;
+}
