@@ -167,8 +167,10 @@ void append_ago(Buffer& out, const timespec& handshake, std::time_t now, bool co
     if (now == handshake.tv_sec) {
         out.append(std::string_view("Now"));
     } else if (now < handshake.tv_sec) {
-        fmt::format_to(fmt::appender(out), "{}(System clock wound backward; connection problems may ensue.){}",
-                       p.red, p.reset);
+        // The colour sits inside the parentheses (verified against the original).
+        fmt::format_to(fmt::appender(out),
+                       "({}System clock wound backward; connection problems may ensue.{})", p.red,
+                       p.reset);
     } else {
         append_duration(out, static_cast<std::uint64_t>(now - handshake.tv_sec), color);
         out.append(std::string_view(" ago"));

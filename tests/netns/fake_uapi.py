@@ -1,0 +1,106 @@
+# SPDX-License-Identifier: MIT
+"""A fake userspace WireGuard interface: a UAPI socket that answers `get=1` with a fixed text.
+
+wireguard-go cannot be made to report handshakes or transfer counters without real traffic,
+and cannot carry a name with odd bytes; this server can. Both `wg`s read it the same way, so it
+makes a differential oracle for the pretty printer's times, byte units, sort and colour
+filtering. A `set=1` request is answered with `errno=<set_errno>` and recorded.
+"""
+import os
+import socket
+import threading
+
+SOCK_DIR = "/var/run/wireguard"
+
+
+def device_text(private_key=None, listen_port=None, fwmark=None, peers=()):
+    """UAPI get-reply lines for a device. Keys are 64-char hex; each peer is a dict with
+    public_key and optionally preshared_key, endpoint, keepalive, allowed_ips (list of
+    'ip/cidr'), handshake (sec, nsec), rx, tx."""
+    lines = []
+    if private_key:
+        lines.append(f"private_key={private_key}")
+    if listen_port is not None:
+        lines.append(f"listen_port={listen_port}")
+    if fwmark is not None:
+        lines.append(f"fwmark={fwmark}")
+    for p in peers:
+        lines.append(f"public_key={p['public_key']}")
+        if p.get("preshared_key"):
+            lines.append(f"preshared_key={p['preshared_key']}")
+        lines.append("protocol_version=1")
+        if p.get("endpoint"):
+            lines.append(f"endpoint={p['endpoint']}")
+        sec, nsec = p.get("handshake", (0, 0))
+        lines.append(f"last_handshake_time_sec={sec}")
+        lines.append(f"last_handshake_time_nsec={nsec}")
+        lines.append(f"tx_bytes={p.get('tx', 0)}")
+        lines.append(f"rx_bytes={p.get('rx', 0)}")
+        lines.append(f"persistent_keepalive_interval={p.get('keepalive', 0)}")
+        for ip in p.get("allowed_ips", ()):
+            lines.append(f"allowed_ip={ip}")
+    return "".join(line + "\n" for line in lines)
+
+
+class FakeInterface:
+    """Serves /var/run/wireguard/NAME.sock until close(). Use as a context manager."""
+
+    def __init__(self, name, text, set_errno=0):
+        self.name = name
+        self.text = text
+        self.set_errno = set_errno
+        self.set_requests = []
+        self.path = os.path.join(os.fsencode(SOCK_DIR), os.fsencode(name) + b".sock")
+        os.makedirs(SOCK_DIR, exist_ok=True)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(self.path)
+        self.sock.listen(64)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                self._answer(conn)
+
+    def _answer(self, conn):
+        data = b""
+        while not data.endswith(b"\n\n"):
+            try:
+                chunk = conn.recv(65536)
+            except OSError:
+                return
+            if not chunk:
+                return  # the backend probe: connect, then close
+            data += chunk
+        if data.startswith(b"get=1\n"):
+            reply = self.text.encode() + b"errno=0\n\n"
+        else:
+            self.set_requests.append(data.decode(errors="replace"))
+            reply = f"errno={self.set_errno}\n\n".encode()
+        try:
+            conn.sendall(reply)
+        except OSError:
+            pass
+
+    def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
