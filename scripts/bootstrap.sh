@@ -17,6 +17,8 @@ packages=(
   qemu-system-x86 linux-image-cloud-amd64 busybox-static cpio xz-utils zstd
   # misc test tools
   python3 groff-base
+  # distribution pieces (tests/dist): man lint, shells, unit checks, .deb build and lint
+  mandoc zsh fish bash-completion systemd make debhelper dpkg-dev fakeroot lintian debootstrap
 )
 
 missing=()
