@@ -25,6 +25,7 @@ OURS = os.environ.get("WGKIT_WG", "")
 PROG = "wg"  # argv[0] for both tools, so usage texts can be compared byte for byte
 
 failures = []
+comparisons = 0  # cases run through both tools, besides the 1000 pubkey vectors
 
 
 def run(tool, args, stdin=b"", argv0=PROG, stdout=subprocess.PIPE):
@@ -51,6 +52,8 @@ def describe(result):
 
 def compare(args, stdin=b"", argv0=PROG):
     """Runs both tools and records a failure when any of stdout, stderr, status differ."""
+    global comparisons
+    comparisons += 1
     ours = run(OURS, args, stdin, argv0)
     theirs = run(ORACLE, args, stdin, argv0)
     if ours != theirs:
@@ -168,6 +171,17 @@ def test_usage_and_dispatch(rng):
         compare(["pubkey"], key.rstrip() + b"x", argv0=argv0)
 
 
+def test_bare_wg_is_show():
+    # `wg` alone must behave as `wg show`. Interfaces of concurrently running tests may come
+    # and go between the two runs (/var/run/wireguard is shared), so allow a few attempts.
+    for _ in range(3):
+        bare = run(OURS, [])
+        show = run(OURS, ["show"])
+        if bare == show:
+            return
+    fail("bare wg versus wg show", f" bare:\n{describe(bare)}\n show:\n{describe(show)}")
+
+
 def test_version():
     # By design wgkit names itself and the wireguard-tools release it matches.
     version = os.environ.get("WGKIT_VERSION_STRING")
@@ -235,11 +249,13 @@ def main():
     test_genkey_genpsk()
     test_pubkey_errors(rng)
     test_usage_and_dispatch(rng)
+    test_bare_wg_is_show()
     test_version()
     test_world_accessible_warning()
     test_write_failure()
     for f in failures:
         print(f)
+    print(f"{comparisons} error/usage/pubkey cases compared with Debian's wg")
     print(f"{len(failures)} failure(s)")
     return 1 if failures else 0
 
