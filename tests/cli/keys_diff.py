@@ -28,10 +28,12 @@ failures = []
 comparisons = 0  # cases run through both tools, besides the 1000 pubkey vectors
 
 
-def run(tool, args, stdin=b"", argv0=PROG, stdout=subprocess.PIPE):
+def run(tool, args, stdin=b"", argv0=PROG, stdout=subprocess.PIPE, extra_env=None):
     """Runs tool with argv[0] = argv0; returns (stdout, stderr, status)."""
+    env = clean_env()
+    env.update(extra_env or {})
     proc = subprocess.run([argv0] + args, executable=tool, input=stdin, stdout=stdout,
-                          stderr=subprocess.PIPE, timeout=30, env=clean_env())
+                          stderr=subprocess.PIPE, timeout=30, env=env)
     return proc.stdout, proc.stderr, proc.returncode
 
 
@@ -235,6 +237,19 @@ def test_write_failure():
             fail(f"{args} > /dev/full", f"  status {status} stderr {err!r}")
 
 
+def test_getrandom_failure():
+    # Ours alone: Debian's wg asks getentropy() first, which the shim does not intercept.
+    shim = os.environ.get("WGKIT_GETRANDOM_FAIL_SHIM")
+    if not shim:
+        fail("getrandom failure", "  WGKIT_GETRANDOM_FAIL_SHIM is not set")
+        return
+    for sub in ("genkey", "genpsk"):
+        for errno_value, text in ((38, b"Function not implemented"), (11, b"Resource temporarily unavailable")):
+            result = run(OURS, [sub], extra_env={"LD_PRELOAD": shim, "WGKIT_GETRANDOM_ERRNO": str(errno_value)})
+            expect(f"{sub} when getrandom fails with errno {errno_value}", result,
+                   b"", b"getrandom: " + text + b"\n", 1)
+
+
 def main():
     if not OURS or not os.access(OURS, os.X_OK):
         print("WGKIT_WG is not set to our wg binary", file=sys.stderr)
@@ -253,6 +268,7 @@ def main():
     test_version()
     test_world_accessible_warning()
     test_write_failure()
+    test_getrandom_failure()
     for f in failures:
         print(f)
     print(f"{comparisons} error/usage/pubkey cases compared with Debian's wg")
