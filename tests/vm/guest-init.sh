@@ -20,6 +20,11 @@ mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs -o mode=0755 tmpfs /run
 mount -t tmpfs -o mode=1777 tmpfs /tmp
+# devtmpfs lacks these; wg-quick hands `wg setconf` a /dev/fd/N from process substitution.
+ln -s /proc/self/fd /dev/fd
+ln -s fd/0 /dev/stdin
+ln -s fd/1 /dev/stdout
+ln -s fd/2 /dev/stderr
 # `ip netns add` bind-mounts namespace files under /run/netns.
 mkdir -p /run/netns
 
