@@ -8,7 +8,9 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <memory>
+#include <new>
 #include <string>
 
 using wgkit::Key;
@@ -326,4 +328,23 @@ TEST_CASE("KeyText copies keep their text")
     wgkit::KeyText assigned;
     assigned = key.hex();
     CHECK(assigned.view() == key.hex().view());
+}
+
+TEST_CASE("Key and KeyText wipe their storage when destroyed")
+{
+    // Build each object in a buffer we own, destroy it explicitly, then look at the bytes left.
+    alignas(Key) unsigned char key_storage[sizeof(Key)];
+    Key* key = new (key_storage) Key(Key::generate_private());
+    REQUIRE_FALSE(key->is_zero());
+    key->~Key();
+    CHECK(std::all_of(key_storage, key_storage + sizeof key_storage, [](unsigned char b) { return b == 0; }));
+
+    alignas(wgkit::KeyText) unsigned char text_storage[sizeof(wgkit::KeyText)];
+    const Key secret = Key::generate_private();
+    wgkit::KeyText* text = new (text_storage) wgkit::KeyText(secret.base64());
+    REQUIRE(text->view().size() == 44);
+    const std::string copy(text->view());
+    text->~KeyText();
+    const std::string_view left(reinterpret_cast<const char*>(text_storage), sizeof text_storage);
+    CHECK(left.find(copy.substr(0, 8)) == std::string_view::npos);
 }
