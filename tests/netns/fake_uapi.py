@@ -4,7 +4,8 @@
 wireguard-go cannot be made to report handshakes or transfer counters without real traffic,
 and cannot carry a name with odd bytes; this server can. Both `wg`s read it the same way, so it
 makes a differential oracle for the pretty printer's times, byte units, sort and colour
-filtering. A `set=1` request is answered with `errno=<set_errno>` and recorded.
+filtering. A `set=1` request is answered with `errno=<set_errno>` and recorded; a `get=1` with
+`errno=<get_errno>` alone when that is set (wireguard-go sends negative numbers).
 """
 import os
 import socket
@@ -45,10 +46,11 @@ def device_text(private_key=None, listen_port=None, fwmark=None, peers=()):
 class FakeInterface:
     """Serves /var/run/wireguard/NAME.sock until close(). Use as a context manager."""
 
-    def __init__(self, name, text, set_errno=0):
+    def __init__(self, name, text, set_errno=0, get_errno=0):
         self.name = name
         self.text = text
         self.set_errno = set_errno
+        self.get_errno = get_errno
         self.set_requests = []
         self.path = os.path.join(os.fsencode(SOCK_DIR), os.fsencode(name) + b".sock")
         os.makedirs(SOCK_DIR, exist_ok=True)
@@ -84,7 +86,9 @@ class FakeInterface:
             if not chunk:
                 return  # the backend probe: connect, then close
             data += chunk
-        if data.startswith(b"get=1\n"):
+        if data.startswith(b"get=1\n") and self.get_errno:
+            reply = f"errno={self.get_errno}\n\n".encode()
+        elif data.startswith(b"get=1\n"):
             reply = self.text.encode() + b"errno=0\n\n"
         else:
             self.set_requests.append(data.decode(errors="replace"))
