@@ -31,7 +31,7 @@ expect_output() {
   ((status == 0)) || fail "exit status $status from: $*"
   if [[ $actual != "$expected" ]]; then
     echo "FAIL: unexpected output from: $*" >&2
-    diff -u <(printf '%s\n' "$expected") <(printf '%s\n' "$actual") | sed 's/^/  /' >&2
+    diff -u -L expected -L actual <(printf '%s\n' "$expected") <(printf '%s\n' "$actual") | sed 's/^/  /' >&2
     exit 1
   fi
 }

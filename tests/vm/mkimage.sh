@@ -61,25 +61,27 @@ moddir=/lib/modules/$kver
 busybox_file=$(readlink -f /usr/bin/busybox)
 ldd "$busybox_file" >/dev/null 2>&1 && die "$busybox_file is dynamically linked (install busybox-static)"
 
-# Everything copied from the host, as the paths programs and libraries are known by.
-host_files=()
+# The programs and iptables' extensions (dlopened, so ldd does not list them), as the paths
+# they are known by on the host.
+roots=()
 for name in "${programs[@]}"; do
   path=$(command -v "$name") || die "program '$name' not found on the host (run scripts/bootstrap.sh)"
-  host_files+=("$path")
+  roots+=("$path")
 done
-xtables_dir=$(dirname "$(readlink -f "$(command -v iptables)")")/../lib/x86_64-linux-gnu/xtables
-xtables_dir=$(readlink -f "$xtables_dir")
+xtables_dir=$(readlink -f "$(dirname "$(readlink -f "$(command -v iptables)")")/../lib/x86_64-linux-gnu/xtables")
 [[ -d $xtables_dir ]] || die "iptables extensions directory $xtables_dir not found"
-host_files+=("$xtables_dir"/*.so)
-mapfile -t host_files < <(for f in "${host_files[@]}"; do elf_closure "$(readlink -f "$f")"; done | sort -u)
+roots+=("$xtables_dir"/*.so)
 
-# Cache key: this script, the guest's /init, the kernel, and every copied file's identity.
+# Cache key: this script, the guest's /init, the kernel and its modules, the programs, and the
+# library directory's mtime (dpkg renames every file it installs there, so any library
+# upgrade changes it). Cheap on purpose: running ldd on every file takes seconds.
 key=$(
   {
     cat "${BASH_SOURCE[0]}" "$here/guest-init.sh"
-    echo "$kver" "$busybox_file"
-    stat -L -c '%n %s %Y' "$vmlinuz" "$moddir/modules.dep" "$busybox_file" "${host_files[@]}"
-    for name in "${programs[@]}"; do echo "$name $(readlink -f "$(command -v "$name")")"; done
+    echo "$kver"
+    paste -d ' ' <(printf '%s\n' "${roots[@]}") <(readlink -f "${roots[@]}")
+    stat -L -c '%n %s %Y' "$vmlinuz" "$moddir" "$moddir/modules.dep" "$busybox_file" \
+      /usr/lib/x86_64-linux-gnu "$xtables_dir" "${roots[@]}"
   } | sha256sum | cut -c1-16
 )
 entry=$cache_dir/$key
@@ -89,6 +91,8 @@ if [[ -f $entry/base.cpio ]]; then
 fi
 
 echo "mkimage.sh: building the guest image for kernel $kver in $entry" >&2
+# Everything copied from the host: the roots and their shared libraries, loader included.
+mapfile -t host_files < <(for f in "${roots[@]}"; do elf_closure "$(readlink -f "$f")"; done | sort -u)
 mkdir -p "$cache_dir"
 work=$(mktemp -d "$cache_dir/build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
