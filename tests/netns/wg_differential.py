@@ -662,6 +662,67 @@ def check_target_differences(suite):
         suite.fail("set -prefix on wireguard-go 0.0.20220316", "rc=1 Invalid argument", repr(mine))
 
 
+def check_syncconf_sends_only_differences(suite):
+    """syncconf against a fake device: the request must leave out the unchanged peer, remove
+    the dropped one, and carry the changed one (the original resends every peer)."""
+    import fake_uapi
+    keep, change, drop = ("11" * 32, "22" * 32, "33" * 32)
+    b64 = {h: base64.b64encode(bytes.fromhex(h)).decode() for h in (keep, change, drop)}
+    running = fake_uapi.device_text(private_key="01" * 32, listen_port=5000, peers=[
+        dict(public_key=keep, endpoint="192.0.2.1:1", allowed_ips=["10.1.0.0/16"]),
+        dict(public_key=change, endpoint="192.0.2.2:2", allowed_ips=["10.2.0.0/16"]),
+        dict(public_key=drop, allowed_ips=["10.3.0.0/16"])])
+    private = base64.b64encode(bytes.fromhex("01" * 32)).decode()
+    conf = suite.write("sync.conf", f"[Interface]\nPrivateKey = {private}\nListenPort = 5000\n"
+                       f"[Peer]\nPublicKey = {b64[keep]}\nEndpoint = 192.0.2.1:1\nAllowedIPs = 10.1.0.0/16\n"
+                       f"[Peer]\nPublicKey = {b64[change]}\nEndpoint = 192.0.2.9:9\nAllowedIPs = 10.2.0.0/16\n")
+    with fake_uapi.FakeInterface(suite.d + "s", running) as fake:
+        result = ours(["syncconf", fake.name, conf])
+        request = fake.set_requests[-1] if fake.set_requests else ""
+    suite.checks += 1
+    lines = request.splitlines()
+    problems = []
+    if result.rc != 0:
+        problems.append(f"exit {result.rc}: {result.err!r}")
+    if f"public_key={keep}" in lines:
+        problems.append("the unchanged peer was sent")
+    if f"public_key={drop}" not in lines or "remove=true" not in lines:
+        problems.append("the dropped peer was not removed")
+    if f"public_key={change}" not in lines or "endpoint=192.0.2.9:9" not in lines:
+        problems.append("the changed endpoint was not sent")
+    if "replace_peers=true" in lines:
+        problems.append("replace_peers sent")
+    if problems:
+        suite.fail("syncconf sends only what differs", "; ".join(problems), request)
+
+
+def check_colour_on_a_terminal(suite):
+    """Without WG_COLOR_MODE, colour follows isatty(stdout): compare both on a pty."""
+    import pty
+    outputs = []
+    for binary in (nslib.ours(), ORIGINAL):
+        master, slave = pty.openpty()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("WG_")}
+        proc = subprocess.Popen(["wg", "show", suite.c], executable=binary, stdout=slave,
+                                stderr=subprocess.PIPE, env=env)
+        os.close(slave)
+        data = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO once the child has closed the terminal
+                break
+            if not chunk:
+                break
+            data += chunk
+        proc.wait()
+        os.close(master)
+        outputs.append(data)
+    suite.checks += 1
+    if outputs[0] != outputs[1] or b"\x1b[" not in outputs[1]:
+        suite.fail("colour on a terminal", repr(outputs[1]), repr(outputs[0]))
+
+
 def expect_conf(suite, what, expected):
     got = theirs(["showconf", suite.a]).out.decode()
     suite.checks += 1
@@ -692,6 +753,8 @@ def main():
                 fake_uapi.FakeInterface(suite.e, fake_uapi.device_text(listen_port=7)):
             suite.fake_d = fake_d
             check_target_differences(suite)
+            check_syncconf_sends_only_differences(suite)
+            check_colour_on_a_terminal(suite)
             suite.first_index = indices[0]
             for index in indices:
                 before = suite.failures
