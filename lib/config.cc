@@ -108,7 +108,7 @@ private:
 
     [[noreturn]] void unrecognized(std::string_view line) const
     {
-        throw Error(config_text::quoted("Line unrecognized", line));
+        throw Error(config_text::quoted("Line unrecognized", config_text::shown_line(line)));
     }
 
     void note_keyless_peer()
@@ -156,7 +156,7 @@ private:
         else if (!(value = value_of(line, "FwMark=")).empty())
             device.fwmark = parse_fwmark(value);
         else if (!(value = value_of(line, "PrivateKey=")).empty())
-            device.private_key = parse_key(value);
+            device.private_key = config_text::parse_secret_key(value);
         else if (!options_.accept_quick_keys || !process_quick(raw))
             unrecognized(line);
     }
@@ -175,7 +175,7 @@ private:
         } else if (!(value = value_of(line, "PersistentKeepalive=")).empty()) {
             peer.persistent_keepalive = parse_persistent_keepalive(value);
         } else if (!(value = value_of(line, "PresharedKey=")).empty()) {
-            peer.preshared_key = parse_key(value);
+            peer.preshared_key = config_text::parse_secret_key(value);
         } else {
             unrecognized(line);
         }

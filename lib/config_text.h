@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include <wgkit/key.h>
+
 namespace wgkit::config_text {
 
 /// The original's char_is_space: bytes 9-13 and 32, whatever the locale.
@@ -43,5 +45,17 @@ inline std::string quoted(std::string_view what, std::string_view value)
     out.append(what).append(": `").append(value).append("'");
     return out;
 }
+
+/// What error messages show in place of a private or preshared key. The original quotes the
+/// value; a secret must not reach stderr or a log, and the file:line prefix already says
+/// which line failed.
+inline constexpr std::string_view hidden = "(hidden)";
+
+/// parse_key for a private or preshared key: the same rule, but a bad value is not quoted.
+Key parse_secret_key(std::string_view value);
+
+/// The stripped line as "Line unrecognized" may show it: the value of a PrivateKey= or
+/// PresharedKey= line (misplaced in another section) is replaced by `hidden`.
+std::string shown_line(std::string_view line);
 
 } // namespace wgkit::config_text

@@ -213,6 +213,23 @@ Key parse_key(std::string_view value)
     return *key;
 }
 
+Key config_text::parse_secret_key(std::string_view value)
+{
+    std::optional<Key> key = Key::from_base64(value);
+    if (!key)
+        throw Error(quoted("Key is not the correct length or format", config_text::hidden));
+    return *key;
+}
+
+std::string config_text::shown_line(std::string_view line)
+{
+    for (std::string_view key_eq : {std::string_view("PrivateKey="), std::string_view("PresharedKey=")}) {
+        if (line.size() > key_eq.size() && config_text::iequals(line.substr(0, key_eq.size()), key_eq))
+            return std::string(line.substr(0, key_eq.size())).append(config_text::hidden);
+    }
+    return std::string(line);
+}
+
 void parse_allowed_ips(std::string_view value, Peer& peer, const WarningSink& warn)
 {
     // Each list replaces the peer's IPs unless one of its entries has a +/- prefix; so with
@@ -308,8 +325,8 @@ Key read_key_file(const std::string& path)
     }
     if (std::ferror(file.get()) && errno)
         throw_errno("getc", errno);
-    // The original reads the text as a C string, so a NUL byte ends it early.
-    return parse_key(std::string_view(text, std::strlen(text)));
+    // Key files hold private and preshared keys only: a bad one is not quoted.
+    return config_text::parse_secret_key(std::string_view(text, base64_length));
 }
 
 } // namespace wgkit
