@@ -46,6 +46,17 @@ void append_tokens(std::string_view value, std::vector<std::string>& out)
     }
 }
 
+/// The stripped line as "Line unrecognized" shows it: the value of a PrivateKey= or
+/// PresharedKey= line (misplaced in another section) is hidden.
+std::string shown_line(std::string_view line)
+{
+    for (std::string_view key_eq : {std::string_view("PrivateKey="), std::string_view("PresharedKey=")}) {
+        if (!value_of(line, key_eq).empty())
+            return std::string(line.substr(0, key_eq.size())).append(config_text::hidden);
+    }
+    return std::string(line);
+}
+
 class ConfigReader {
 public:
     explicit ConfigReader(const ParseOptions& options) : options_(options)
@@ -108,7 +119,7 @@ private:
 
     [[noreturn]] void unrecognized(std::string_view line) const
     {
-        throw Error(config_text::quoted("Line unrecognized", config_text::shown_line(line)));
+        throw Error(config_text::quoted("Line unrecognized", shown_line(line)));
     }
 
     void note_keyless_peer()

@@ -54,8 +54,4 @@ inline constexpr std::string_view hidden = "(hidden)";
 /// parse_key for a private or preshared key: the same rule, but a bad value is not quoted.
 Key parse_secret_key(std::string_view value);
 
-/// The stripped line as "Line unrecognized" may show it: the value of a PrivateKey= or
-/// PresharedKey= line (misplaced in another section) is replaced by `hidden`.
-std::string shown_line(std::string_view line);
-
 } // namespace wgkit::config_text

@@ -7,6 +7,7 @@
 #include <netdb.h>
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <climits>
@@ -14,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <utility>
 #include <thread>
 
 #include "config_text.h"
@@ -154,6 +156,24 @@ void parse_allowed_ip_entry(std::string_view entry, Peer& peer, const WarningSin
     peer.allowed_ips.push_back(ip);
 }
 
+/// Splits "host:port" at the last ':', or "[host]:port"; throws the original's messages.
+std::pair<std::string, std::string> split_endpoint(std::string_view value)
+{
+    if (value[0] == '[') {
+        std::size_t close = value.find(']');
+        if (close == std::string_view::npos)
+            throw Error(quoted("Unable to find matching brace of endpoint", value));
+        if (close + 2 >= value.size() || value[close + 1] != ':')
+            throw Error(quoted("Unable to find port of endpoint", value));
+        return {std::string(value.substr(1, close - 1)), std::string(value.substr(close + 2))};
+    }
+    // The last ':' splits, so an unbracketed "::1:51820" still means [::1]:51820.
+    std::size_t colon = value.rfind(':');
+    if (colon == std::string_view::npos || colon + 1 == value.size())
+        throw Error(quoted("Unable to find port of endpoint", value));
+    return {std::string(value.substr(0, colon)), std::string(value.substr(colon + 1))};
+}
+
 } // namespace
 
 std::uint16_t parse_port(std::string_view value)
@@ -221,15 +241,6 @@ Key config_text::parse_secret_key(std::string_view value)
     return *key;
 }
 
-std::string config_text::shown_line(std::string_view line)
-{
-    for (std::string_view key_eq : {std::string_view("PrivateKey="), std::string_view("PresharedKey=")}) {
-        if (line.size() > key_eq.size() && config_text::iequals(line.substr(0, key_eq.size()), key_eq))
-            return std::string(line.substr(0, key_eq.size())).append(config_text::hidden);
-    }
-    return std::string(line);
-}
-
 void parse_allowed_ips(std::string_view value, Peer& peer, const WarningSink& warn)
 {
     // Each list replaces the peer's IPs unless one of its entries has a +/- prefix; so with
@@ -252,23 +263,7 @@ Endpoint parse_endpoint(std::string_view value, const WarningSink& warn)
     if (value.empty())
         throw Error("Unable to parse empty endpoint");
 
-    std::string host, port;
-    if (value[0] == '[') {
-        std::size_t close = value.find(']');
-        if (close == std::string_view::npos)
-            throw Error(quoted("Unable to find matching brace of endpoint", value));
-        if (close + 2 >= value.size() || value[close + 1] != ':')
-            throw Error(quoted("Unable to find port of endpoint", value));
-        host = value.substr(1, close - 1);
-        port = value.substr(close + 2);
-    } else {
-        // The last ':' splits, so an unbracketed "::1:51820" still means [::1]:51820.
-        std::size_t colon = value.rfind(':');
-        if (colon == std::string_view::npos || colon + 1 == value.size())
-            throw Error(quoted("Unable to find port of endpoint", value));
-        host = value.substr(0, colon);
-        port = value.substr(colon + 1);
-    }
+    auto [host, port] = split_endpoint(value);
 
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
