@@ -228,6 +228,9 @@ def conf_errors(tmp, good, set_fails):
     check("setconf: set refused", ["setconf", set_fails, with_peer],
           expect_err="Unable to modify interface: ")
     check("setconf of a directory reads nothing", ["setconf", good, tmp], expect_rc=0)
+    # Names are cut to 15 characters (reference §7.3): the longer name reaches `good`.
+    check("setconf truncates the name", ["setconf", good + "xyz", with_peer], expect_rc=0)
+    check("set truncates the name", ["set", good + "xyz", "listen-port", "1"], expect_rc=0)
 
 
 def main():
@@ -248,7 +251,9 @@ def main():
     show_without_interfaces()
     list_failure()
     tag = f"{os.getpid() % 100000}"
-    good, get_fails, set_fails = f"wge-ok{tag}", f"wge-get{tag}", f"wge-set{tag}"
+    # `good` is exactly 15 characters, so that a longer name truncated by set/setconf hits it.
+    good = f"wge-ok{tag}".ljust(15, "o")[:15]
+    get_fails, set_fails = f"wge-get{tag}", f"wge-set{tag}"
     text = fake_uapi.device_text(listen_port=51820, peers=[dict(public_key="11" * 32)])
     with nslib.Lab("wge") as lab, tempfile.TemporaryDirectory() as tmp, \
             fake_uapi.FakeInterface(good, text), \
