@@ -238,6 +238,30 @@ def build_example(root, dirs, scratch):
     return os.path.join(example, "wg-list")
 
 
+SNIPPET_WRAPPER = """#include <netinet/in.h>
+#include <string>
+#include <wgkit/config.h>
+#include <wgkit/wireguard.h>
+void snippet(const std::string& text) {
+%s
+}
+"""
+
+
+def compile_doc_snippets(root, dirs, scratch):
+    """Every ```cpp block of docs/library.md compiles against the installed headers (a
+    fragment inside a function taking `text`), so the documentation cannot rot."""
+    doc = open(os.path.join(SOURCE, "docs/library.md")).read()
+    blocks = [b.split("```", 1)[0] for b in doc.split("```cpp\n")[1:]]
+    check(len(blocks) >= 3, f"docs/library.md has {len(blocks)} cpp blocks")
+    for i, block in enumerate(blocks):
+        source = os.path.join(scratch, f"snippet{i}.cc")
+        with open(source, "w") as out:
+            out.write(block if "int main" in block else SNIPPET_WRAPPER % block)
+        r = run(["c++", "-std=c++20", "-fsyntax-only", f"-I{root}{dirs['includedir']}", source])
+        check(r.returncode == 0, f"docs/library.md block {i + 1} does not compile:\n{r.stderr}")
+
+
 def run_example(root, dirs, program):
     env = dict(os.environ, LD_LIBRARY_PATH=root + dirs["libdir"])
     r = run([program], env=env)
@@ -280,6 +304,7 @@ def main():
             check_library(root, dirs)
             check_units(root, dirs)
             run_example(root, dirs, build_example(root, dirs, scratch))
+            compile_doc_snippets(root, dirs, scratch)
     print(f"{passes} passed, {len(failures)} failed")
     return 1 if failures else 0
 
