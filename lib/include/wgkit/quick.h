@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// wg-quick's engine: the config splitter (wg-quick's own line parser), the plan (ordered
+// steps, each with the `[#] ...` line the original prints for the equivalent command, an
+// action and what to record for undo), apply (runs steps, records each in a state file,
+// undoes in reverse on failure or SIGINT/SIGTERM) and down/save/strip.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <wgkit/device.h>
+#include <wgkit/error.h>
+#include <wgkit/net.h>
+
+namespace wgkit::quick {
+
+/// What wg-quick's bash parser takes from a config file (reference §4.2). Values are kept as
+/// written; they are checked when a step uses them, as the original does.
+struct QuickFile {
+    std::string interface;                   ///< from the file name
+    std::string path;                        ///< the resolved path
+    std::vector<std::string> addresses;      ///< split on ',' and whitespace
+    std::vector<std::string> dns;            ///< nameservers: digits and dots, or a ':'
+    std::vector<std::string> dns_search;     ///< every other DNS token
+    std::string mtu;                         ///< "" when unset
+    std::string table;                       ///< "" when unset
+    std::vector<std::string> pre_up, post_up, pre_down, post_down; ///< raw, '#' kept
+    bool save_config = false;
+    /// Every line not consumed, verbatim (as `read -r` left it), each plus '\n'.
+    std::string wg_config;
+};
+
+/// Splits config text exactly as linux.bash's parse_options does. Throws Error
+/// ("`X' is neither true nor false") for a bad SaveConfig.
+QuickFile split_config(std::string_view text);
+
+/// The interface name a path or name argument stands for, and the file to read; throws
+/// Error with the original's messages. `warn` receives the world-accessible warning.
+struct ConfigLocation {
+    std::string interface;
+    std::string path; ///< resolved (readlink -f)
+};
+ConfigLocation locate_config(std::string_view argument,
+                             const std::function<void(const std::string&)>& warn);
+
+/// Reads and splits the file at `location`.
+QuickFile read_config(const ConfigLocation& location);
+
+/// Device for the passthrough part with `wg addconf` semantics: only what the text sets.
+Device passthrough_device(const QuickFile& file);
+
+// ---- the plan ------------------------------------------------------------------------------
+
+/// One entry of the state record: what a step did that must be undone.
+struct Record {
+    enum class Kind { link, rule, dns, nft, iptables };
+    Kind kind = Kind::link;
+    std::string name;                       ///< link, resolvconf or nft table name
+    net::Rule rule;                         ///< for Kind::rule
+    int family = 0;                         ///< for nft, iptables
+
+    std::string serialize() const;
+    static std::optional<Record> parse(std::string_view line);
+};
+
+/// Where the engine talks: `[#] ...` lines and notices go to `narrate` (stderr in the CLI).
+struct Io {
+    std::function<void(const std::string&)> narrate;
+};
+
+/// What a running step sees: where to narrate, and the record it appends to (the action
+/// fills it itself, since e.g. a rule's priority is known only once the kernel chose it).
+struct StepContext {
+    const Io& io;
+    std::vector<Record>& records;
+};
+
+/// One step of `up`: the transcript line (without "[#] ") and what to do.
+struct Step {
+    std::string transcript;
+    std::function<void(StepContext&)> action;
+};
+
+/// Facts about the host read between phases; plan functions are pure over them.
+struct Facts {
+    /// Allowed IPs of the device after the config step, sorted as `sort -nr -k 2 -t /`.
+    std::vector<net::Prefix> allowed_ips;
+    std::optional<std::uint32_t> fwmark;     ///< the device's fwmark, when non-zero
+    std::uint32_t free_table = 51820;        ///< first table from 51820 with no routes
+    std::vector<std::pair<net::Prefix, bool>> covered; ///< allowed IP -> already routed
+    bool src_valid_mark = false;             ///< net.ipv4.conf.all.src_valid_mark is 1
+    bool use_nft = true;                     ///< nftables works (else iptables-restore)
+    std::vector<net::Prefix> addresses4, addresses6; ///< of the link, for the firewall
+    unsigned auto_mtu = 1500;                ///< smallest endpoint route MTU, default, 1500
+    std::string dns_prefix;                  ///< resolvconf interface prefix
+    unsigned ifindex = 0;
+};
+
+/// Everything `up` does, in order, with its three phases planned from the facts known
+/// before each: (1) link, PreUp, config; (2) addresses, MTU, DNS; (3) routes, policy
+/// routing, firewall, PostUp.
+std::vector<Step> plan_link_and_config(const QuickFile& file);
+std::vector<Step> plan_addresses_mtu_dns(const QuickFile& file, const Facts& facts);
+std::vector<Step> plan_routes_and_post_up(const QuickFile& file, const Facts& facts);
+
+/// Reads the facts phase 2 and 3 need (after the config step ran).
+Facts gather_facts(const QuickFile& file, bool for_routes);
+
+// ---- running -------------------------------------------------------------------------------
+
+/// `wg-quick up`. Throws Error when it failed (after undoing everything it did).
+void up(const QuickFile& file, const Io& io);
+/// `wg-quick down`.
+void down(const QuickFile& file, const Io& io);
+/// `wg-quick save`.
+void save(const QuickFile& file, const Io& io);
+/// `wg-quick strip`: the passthrough text plus one newline.
+std::string strip(const QuickFile& file);
+
+/// The state record directory (WGKIT_RUNSTATEDIR/wgkit/quick).
+std::string state_dir();
+
+} // namespace wgkit::quick

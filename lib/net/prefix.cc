@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <charconv>
+#include <string>
+
+#include <wgkit/net.h>
+
+namespace wgkit::net {
+
+std::optional<Prefix> Prefix::parse(std::string_view text) {
+    Prefix p;
+    std::string_view addr = text;
+    std::optional<unsigned> length;
+    if (std::size_t slash = text.find('/'); slash != std::string_view::npos) {
+        addr = text.substr(0, slash);
+        std::string_view len = text.substr(slash + 1);
+        unsigned value = 0;
+        auto [end, ec] = std::from_chars(len.data(), len.data() + len.size(), value);
+        if (len.empty() || ec != std::errc() || end != len.data() + len.size())
+            return std::nullopt;
+        length = value;
+    }
+    std::string host(addr);
+    if (inet_pton(AF_INET, host.c_str(), p.address.data()) == 1)
+        p.family = AF_INET;
+    else if (inet_pton(AF_INET6, host.c_str(), p.address.data()) == 1)
+        p.family = AF_INET6;
+    else
+        return std::nullopt;
+    unsigned max = p.family == AF_INET ? 32 : 128;
+    if (length && *length > max)
+        return std::nullopt;
+    p.length = static_cast<std::uint8_t>(length.value_or(max));
+    return p;
+}
+
+std::string Prefix::address_string() const {
+    char buf[INET6_ADDRSTRLEN] = {};
+    inet_ntop(family, address.data(), buf, sizeof(buf));
+    return buf;
+}
+
+std::string Prefix::to_string() const {
+    return address_string() + "/" + std::to_string(length);
+}
+
+} // namespace wgkit::net

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: MIT
+#include "hooks.h"
+
+#include <sys/wait.h>
+
+#include <wgkit/error.h>
+#include <wgkit/net.h>
+
+namespace wgkit::quick {
+
+std::string expand_hook(const std::string& hook, const std::string& interface) {
+    std::string out;
+    for (std::size_t i = 0; i < hook.size(); ++i) {
+        if (hook[i] == '%' && i + 1 < hook.size() && hook[i + 1] == 'i') {
+            out += interface;
+            ++i;
+        } else {
+            out += hook[i];
+        }
+    }
+    return out;
+}
+
+void run_hook(const std::string& command) {
+    int status = net::run_program({"bash", "-c", command});
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw Error("");
+}
+
+} // namespace wgkit::quick

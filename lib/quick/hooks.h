@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// Internal to lib/quick: PreUp/PostUp/PreDown/PostDown.
+
+#include <string>
+
+namespace wgkit::quick {
+
+/// Replaces every "%i" with the interface name (no escape, as the original).
+std::string expand_hook(const std::string& hook, const std::string& interface);
+
+/// Runs a hook with `bash -c`. The original evals it in a subshell of wg-quick itself, so
+/// its hooks also see wg-quick's shell variables; ours see only the environment. Throws
+/// Error (with an empty message: bash already said why) when it exits non-zero.
+void run_hook(const std::string& command);
+
+} // namespace wgkit::quick
