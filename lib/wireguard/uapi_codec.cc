@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <openssl/crypto.h>
 
 #include <cerrno>
 #include <charconv>
@@ -122,6 +123,8 @@ std::pair<std::string_view, std::string_view> split(std::string_view line) {
 }
 
 } // namespace
+
+void wipe(void* p, std::size_t n) noexcept { OPENSSL_cleanse(p, n); }
 
 SecretString encode_set(const Device& device) {
     SecretString out;

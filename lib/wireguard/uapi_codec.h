@@ -3,8 +3,6 @@
 // encoder and the reply parsers. Pure, so unit tests and fuzz targets can drive it.
 #pragma once
 
-#include <openssl/crypto.h>
-
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -13,6 +11,9 @@
 #include <wgkit/device.h>
 
 namespace wgkit::uapi {
+
+/// Overwrites n bytes in a way the compiler cannot drop (OPENSSL_cleanse).
+void wipe(void* p, std::size_t n) noexcept;
 
 /// An allocator that wipes every block it frees: UAPI text carries private and preshared
 /// keys in hex, and a growing std::string frees its old buffers as it goes.
@@ -24,7 +25,7 @@ struct WipingAllocator {
     WipingAllocator(const WipingAllocator<U>&) noexcept {}
     T* allocate(std::size_t n) { return std::allocator<T>{}.allocate(n); }
     void deallocate(T* p, std::size_t n) noexcept {
-        OPENSSL_cleanse(p, n * sizeof(T));
+        wipe(p, n * sizeof(T));
         std::allocator<T>{}.deallocate(p, n);
     }
     template <class U>
