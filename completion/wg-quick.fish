@@ -18,9 +18,12 @@ function __wgkit_wg_quick_dry_run
     test "$(commandline -opc)[2]" = --dry-run
 end
 
+# Names of the configurations in /etc/wireguard ($_wgkit_wg_quick_confdir instead, for tests).
 function __wgkit_wg_quick_configs
-    for conf in /etc/wireguard/*.conf
-        path basename -E $conf
+    set -l dir /etc/wireguard
+    set -q _wgkit_wg_quick_confdir; and set dir $_wgkit_wg_quick_confdir
+    for conf in $dir/*.conf
+        string replace -r -- '^.*/(.*)\.conf$' '$1' $conf
     end
 end
 
