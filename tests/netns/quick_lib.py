@@ -142,12 +142,27 @@ NORMALISATIONS = [
 ]
 
 
+def sort_link_local_runs(text):
+    """Routes to random link-locals sit in the kernel's table in address order, so with two
+    interfaces their order is random too: sort each run of adjacent such lines."""
+    out, run = [], []
+    for line in text.split("\n"):
+        if line.startswith("local fe80::<ll> "):
+            run.append(line)
+            continue
+        out.extend(sorted(run))
+        run = []
+        out.append(line)
+    out.extend(sorted(run))
+    return "\n".join(out)
+
+
 def normalise(text, ifnames):
     for _name, pattern, repl in NORMALISATIONS:
         text = pattern.sub(repl, text)
     for i, ifname in enumerate(ifnames):
         text = text.replace(ifname, f"<if{i}>")
-    return text
+    return sort_link_local_runs(text)
 
 
 def diff(a, b, label_a, label_b):
