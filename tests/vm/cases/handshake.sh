@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Kernel lab: a real handshake between two kernel WireGuard interfaces, configured with
-# Debian's wg, proves the guest's networking works end to end.
+# Debian's wg, proves the guest's networking works end to end; our wg then reads the same state.
 #
 #   ns "left"                                   ns "right"
 #   wg1 10.100.0.1/24 (port 51821)              wg2 10.100.0.2/24 (port 51822)
@@ -66,4 +66,13 @@ for side in "left wg1 $right_public" "right wg2 $left_public"; do
 done
 # right learnt left's endpoint from the handshake.
 expect_output "$left_public${tab}10.99.0.1:51821" in_ns right "$ORIGINAL_WG" show wg2 endpoints
+# Our wg reads the same handshake state from the kernel. (Not transfer counters: a passive
+# keepalive may be sent between the two reads.)
+for side in "left wg1" "right wg2"; do
+  read -r ns dev <<<"$side"
+  for field in latest-handshakes endpoints allowed-ips; do
+    expect_output "$(ip netns exec "$ns" "$ORIGINAL_WG" show "$dev" "$field")" \
+      in_ns "$ns" "$WGKIT_WG" show "$dev" "$field"
+  done
+done
 echo "PASS"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Kernel lab smoke test: the WireGuard module is loaded, a wireguard link can be created,
-# Debian's wg configures it over netlink and reads back exactly what was set, and the
-# generic netlink family "wireguard" answers a lookup from our own probe.
+# Kernel lab smoke test: the WireGuard module is loaded, the generic netlink family
+# "wireguard" answers a lookup from our own probe, a wireguard link can be created, Debian's
+# wg configures it over netlink, and both Debian's wg and ours read back exactly what was set.
 set -euo pipefail
 source "$WGKIT_SOURCE_ROOT/tests/vm/lib.sh"
 
@@ -31,14 +31,17 @@ run "$ORIGINAL_WG" set wg0 private-key /tmp/private.key listen-port 51820 fwmark
   peer "$peer_public" preshared-key /tmp/preshared.key endpoint 192.0.2.1:51820 \
   persistent-keepalive 25 allowed-ips 10.0.0.2/32,fd00::2/128,10.1.0.0/16
 
+# Read back with Debian's wg (the oracle) and with ours (libwgkit's netlink backend): both must
+# print exactly what was set.
 tab=$'\t'
-expect_output "wg0" "$ORIGINAL_WG" show interfaces
-expect_output "51820" "$ORIGINAL_WG" show wg0 listen-port
-expect_output "$public" "$ORIGINAL_WG" show wg0 public-key
-expect_output "$private${tab}$public${tab}51820${tab}0x2a
+for wg in "$ORIGINAL_WG" "$WGKIT_WG"; do
+  expect_output "wg0" "$wg" show interfaces
+  expect_output "51820" "$wg" show wg0 listen-port
+  expect_output "$public" "$wg" show wg0 public-key
+  expect_output "$private${tab}$public${tab}51820${tab}0x2a
 $peer_public${tab}$preshared${tab}192.0.2.1:51820${tab}10.0.0.2/32,fd00::2/128,10.1.0.0/16${tab}0${tab}0${tab}0${tab}25" \
-  "$ORIGINAL_WG" show wg0 dump
-expect_output "[Interface]
+    "$wg" show wg0 dump
+  expect_output "[Interface]
 ListenPort = 51820
 FwMark = 0x2a
 PrivateKey = $private
@@ -48,8 +51,10 @@ PublicKey = $peer_public
 PresharedKey = $preshared
 AllowedIPs = 10.0.0.2/32, fd00::2/128, 10.1.0.0/16
 Endpoint = 192.0.2.1:51820
-PersistentKeepalive = 25" "$ORIGINAL_WG" showconf wg0
+PersistentKeepalive = 25" "$wg" showconf wg0
+done
 
 run ip link del wg0
 expect_output "" "$ORIGINAL_WG" show interfaces
+expect_output "" "$WGKIT_WG" show interfaces
 echo "PASS"
