@@ -39,6 +39,8 @@ INTERFACE_ORDER = "lo.inet6\nlo.inet\nlo.@(dnsmasq|pdnsd)\nlo.!(pdns|pdns-recurs
 
 SYSCTLS = ["net.ipv4.conf.all.src_valid_mark"]
 
+TOOLS = {name: shutil.which(name) or name for name in ("ip", "unshare", "sh", "sysctl")}
+
 
 def ours_wg_quick():
     return os.environ["WGKIT_WG_QUICK"]
@@ -83,8 +85,9 @@ class Host:
     def argv(self, argv):
         wrap = ('mount -t overlay overlay -o lowerdir=/etc,upperdir="$0",workdir="$1" /etc'
                 ' && shift && exec "$@"')
-        return ["ip", "netns", "exec", self.ns, "unshare", "-m", "--propagation", "private",
-                "sh", "-c", wrap, self.upper, self.work] + list(argv)
+        # Absolute paths: the PATH given to the command (maybe with stubs) must not pick these.
+        return [TOOLS["ip"], "netns", "exec", self.ns, TOOLS["unshare"], "-m", "--propagation", "private",
+                TOOLS["sh"], "-c", wrap, self.upper, self.work] + list(argv)
 
     def env(self, **extra):
         env = dict(os.environ, PATH=self.path, LC_ALL="C")
@@ -113,7 +116,7 @@ class Host:
             r = self.run(cmd, check=False, env=self.env(PATH="/usr/sbin:/usr/bin:/sbin:/bin"))
             parts.append("## " + " ".join(cmd) + "\n" + r.stdout + r.stderr)
         for key in SYSCTLS:
-            r = self.run(["sysctl", "-n", key], check=False)
+            r = self.run([TOOLS["sysctl"], "-n", key], check=False)
             parts.append(f"## sysctl {key}\n{r.stdout}")
         rec = os.path.join(self.upper, "wgk-resolvconf")
         parts.append("## resolvconf records")
