@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: MIT
+// Drives the kernel backend (lib/wireguard/genl*) directly, for the kernel lab's genl_*.sh cases
+// and for measurements, independently of the wg CLI:
+//   wgkit_genl_tool dump IF                 the device as `wg show IF dump` prints it
+//   wgkit_genl_tool setconf IF FILE [SIZE]  parse FILE (wg format) and apply it with setconf
+//                                           semantics; SIZE = SET message capacity in bytes
+//   wgkit_genl_tool addconf IF FILE [SIZE]  the same, appending (absent fields unchanged)
+//   wgkit_genl_tool list                    kernel WireGuard interfaces, one per line
+//   wgkit_genl_tool errno IF                the errno name of a get (ENODEV...), "0" if none
+//   wgkit_genl_tool stats IF                like dump, then on stderr: messages, bytes, calls
+//   wgkit_genl_tool watch IF N              N dumps; checks each is one consistent state (see
+//                                           genl_race.sh), prints the number of restarts
+//   wgkit_genl_tool gen-peers N [IPS]       a config with N peers (IPS allowed IPs each)
+//   wgkit_genl_tool gen-ips N               a config with one peer holding N allowed IPs
+// Timings of set and get go to stderr as "set: N messages, B bytes, S s".
+#include "../../lib/wireguard/genl.h"
+
+#include <arpa/inet.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include <wgkit/config.h>
+#include <wgkit/error.h>
+#include <wgkit/wireguard.h>
+
+using namespace wgkit;
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start)
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::string key_or_none(const std::optional<Key>& key)
+{
+    return key ? std::string(key->base64().view()) : "(none)";
+}
+
+void print_peer(std::string& out, const Peer& p)
+{
+    out += p.public_key.base64().view();
+    out += '\t';
+    out += key_or_none(p.preshared_key);
+    out += '\t';
+    out += p.endpoint ? p.endpoint->to_string() : "(none)";
+    out += '\t';
+    if (p.allowed_ips.empty())
+        out += "(none)";
+    for (std::size_t i = 0; i < p.allowed_ips.size(); ++i) {
+        if (i)
+            out += ',';
+        out += p.allowed_ips[i].to_string();
+    }
+    out += '\t' + std::to_string(p.last_handshake.tv_sec) + '\t' + std::to_string(p.rx_bytes) +
+           '\t' + std::to_string(p.tx_bytes) + '\t';
+    out += p.persistent_keepalive.value_or(0) ? std::to_string(*p.persistent_keepalive) : "off";
+    out += '\n';
+}
+
+std::string device_line(const Device& d)
+{
+    char fwmark[16] = "off";
+    if (d.fwmark.value_or(0))
+        std::snprintf(fwmark, sizeof(fwmark), "0x%x", *d.fwmark);
+    return key_or_none(d.private_key) + '\t' + key_or_none(d.public_key) + '\t' +
+           std::to_string(d.listen_port.value_or(0)) + '\t' + fwmark + '\n';
+}
+
+int dump(const std::string& name, bool stats)
+{
+    genl::TransferStats counters;
+    auto start = std::chrono::steady_clock::now();
+    std::string peers;
+    Device d = genl::read_device(
+        name, [&](Peer&& p) { print_peer(peers, p); }, [&] { peers.clear(); }, &counters);
+    double elapsed = seconds_since(start);
+    std::fputs(device_line(d).c_str(), stdout);
+    std::fputs(peers.c_str(), stdout);
+    if (stats)
+        std::fprintf(stderr, "get: %zu messages, %zu bytes, %zu receive calls, %zu restarts, %.3f s\n",
+                     counters.messages, counters.bytes, counters.receive_calls, counters.restarts,
+                     elapsed);
+    return 0;
+}
+
+int apply_config(const std::string& name, const std::string& file, bool append,
+                 std::size_t message_size)
+{
+    std::ifstream in(file);
+    if (!in) {
+        std::fprintf(stderr, "cannot read %s\n", file.c_str());
+        return 1;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    ParseOptions options;
+    options.append = append;
+    Config config = parse_config(text.str(), options);
+    config.device.name = name;
+    genl::SetOptions set_options;
+    if (message_size)
+        set_options.message_size = message_size;
+    genl::TransferStats counters;
+    auto start = std::chrono::steady_clock::now();
+    genl::set_device(config.device, set_options, &counters);
+    std::fprintf(stderr, "set: %zu messages, %zu bytes, %.3f s\n", counters.messages,
+                 counters.bytes, seconds_since(start));
+    return 0;
+}
+
+/// A dump is consistent when every peer has the allowed IPs its key says it should: the race
+/// script writes configs where peer i of generation g holds 10.g.(i/256).(i%256)/32 and
+/// nothing else, and the generation is the first byte of the public key.
+int watch(const std::string& name, int rounds)
+{
+    std::size_t restarts = 0;
+    for (int r = 0; r < rounds; ++r) {
+        genl::TransferStats counters;
+        Device d = genl::read_device(name, {}, {}, &counters);
+        restarts += counters.restarts;
+        int generation = -1;
+        for (const Peer& p : d.peers) {
+            int g = p.public_key.data()[0];
+            if (generation < 0)
+                generation = g;
+            if (g != generation || p.allowed_ips.size() != 1 ||
+                p.allowed_ips[0].address[1] != g) {
+                std::fprintf(stderr, "inconsistent dump in round %d: generations %d and %d\n", r,
+                             generation, g);
+                return 1;
+            }
+        }
+    }
+    std::printf("%zu\n", restarts);
+    return 0;
+}
+
+std::string key_text(std::uint32_t n, std::uint8_t first)
+{
+    std::uint8_t bytes[Key::size] = {};
+    bytes[0] = first;
+    std::memcpy(bytes + 1, &n, sizeof(n));
+    return std::string(Key(bytes).base64().view());
+}
+
+int gen_peers(long count, long ips, int generation)
+{
+    std::string out = "[Interface]\nListenPort = 51820\n";
+    for (long i = 0; i < count; ++i) {
+        out += "[Peer]\nPublicKey = " + key_text(i, generation) + "\n";
+        if (i % 2)
+            out += "PresharedKey = " + key_text(i, 0xff) + "\n";
+        out += "Endpoint = 10." + std::to_string(i % 250) + "." + std::to_string(i / 250 % 250) +
+               ".1:" + std::to_string(1024 + i % 60000) + "\n";
+        for (long j = 0; j < ips; ++j)
+            out += "AllowedIPs = 10." + std::to_string(generation) + "." +
+                   std::to_string((i * ips + j) / 256 % 256) + "." +
+                   std::to_string((i * ips + j) % 256) + "/32\n";
+    }
+    std::fputs(out.c_str(), stdout);
+    return 0;
+}
+
+/// The kernel selftest's shape: a.b.0.0/16 and a::b/128 pairs, N entries in all.
+int gen_ips(long count)
+{
+    std::string out = "[Interface]\n[Peer]\nPublicKey = " + key_text(1, 1) + "\n";
+    for (long i = 0; i < count; ++i) {
+        long a = 1 + i / 2 / 256, b = i / 2 % 256;
+        char line[64];
+        if (i % 2 == 0)
+            std::snprintf(line, sizeof(line), "AllowedIPs = %ld.%ld.0.0/16\n", a, b);
+        else
+            std::snprintf(line, sizeof(line), "AllowedIPs = %lx::%lx/128\n", a, b);
+        out += line;
+    }
+    std::fputs(out.c_str(), stdout);
+    return 0;
+}
+
+int usage()
+{
+    std::fputs("usage: wgkit_genl_tool dump|stats|list|errno|setconf|addconf|watch|gen-peers|"
+               "gen-ips ...\n",
+               stderr);
+    return 2;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc < 2)
+        return usage();
+    std::string cmd = argv[1];
+    try {
+        if ((cmd == "dump" || cmd == "stats") && argc == 3)
+            return dump(argv[2], cmd == "stats");
+        if ((cmd == "setconf" || cmd == "addconf") && (argc == 4 || argc == 5))
+            return apply_config(argv[2], argv[3], cmd == "addconf",
+                                argc == 5 ? std::stoul(argv[4]) : 0);
+        if (cmd == "list" && argc == 2) {
+            for (const std::string& name : genl::list_interfaces())
+                std::printf("%s\n", name.c_str());
+            return 0;
+        }
+        if (cmd == "errno" && argc == 3) {
+            try {
+                genl::get_device(argv[2]);
+                std::printf("0\n");
+            } catch (const Error& e) {
+                std::printf("%s\n", strerrorname_np(e.code()));
+            }
+            return 0;
+        }
+        if (cmd == "watch" && argc == 4)
+            return watch(argv[2], std::stoi(argv[3]));
+        if (cmd == "gen-peers" && (argc == 3 || argc == 4 || argc == 5))
+            return gen_peers(std::stol(argv[2]), argc >= 4 ? std::stol(argv[3]) : 1,
+                             argc == 5 ? std::stoi(argv[4]) : 1);
+        if (cmd == "gen-ips" && argc == 3)
+            return gen_ips(std::stol(argv[2]));
+    } catch (const Error& e) {
+        std::fprintf(stderr, "%s: %s (errno %d)\n", cmd.c_str(), e.what(), e.code());
+        return 1;
+    }
+    return usage();
+}
