@@ -7,6 +7,8 @@
 
 #include <charconv>
 
+#include "address_text.h"
+
 namespace wgkit {
 
 namespace {
@@ -32,13 +34,10 @@ void append_allowed_ips(std::string& out, const std::vector<AllowedIp>& ips)
     if (ips.empty())
         return;
     out += "AllowedIPs = ";
-    char text[INET6_ADDRSTRLEN];
     for (std::size_t i = 0; i < ips.size(); ++i) {
         const AllowedIp& ip = ips[i];
-        if ((ip.family != AF_INET && ip.family != AF_INET6) ||
-            !inet_ntop(ip.family, ip.address.data(), text, sizeof(text)))
+        if (!address_text::append_ip(out, ip.family, ip.address.data()))
             continue;
-        out += text;
         out += '/';
         append_number(out, ip.cidr);
         if (i + 1 < ips.size())

@@ -5,16 +5,38 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 
+#include <charconv>
 #include <cstring>
+
+#include "address_text.h"
 
 namespace wgkit {
 
+bool address_text::append_ip(std::string& out, int family, const void* address)
+{
+    if (family == AF_INET) {
+        const auto* bytes = static_cast<const std::uint8_t*>(address);
+        char text[INET_ADDRSTRLEN];
+        char* end = text;
+        for (int i = 0; i < 4; ++i) {
+            if (i)
+                *end++ = '.';
+            end = std::to_chars(end, text + sizeof(text), bytes[i]).ptr;
+        }
+        out.append(text, end);
+        return true;
+    }
+    char text[INET6_ADDRSTRLEN];
+    if (family != AF_INET6 || !inet_ntop(AF_INET6, address, text, sizeof(text)))
+        return false;
+    out += text;
+    return true;
+}
+
 std::string AllowedIp::to_string() const
 {
-    char ip[INET6_ADDRSTRLEN];
-    if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, address.data(), ip, sizeof(ip)))
-        return {};
-    std::string out(ip);
+    std::string out;
+    address_text::append_ip(out, family == AF_INET6 ? AF_INET6 : AF_INET, address.data());
     out += '/';
     out += std::to_string(cidr);
     return out;
@@ -43,6 +65,20 @@ namespace {
 /// Appends "IP:PORT" or "[IPv6]:PORT" to `out`; returns getnameinfo's error code.
 int append_endpoint(const Endpoint& endpoint, std::string& out)
 {
+    // Without a scope, getnameinfo's numeric host is inet_ntop's text: take the fast path.
+    if (endpoint.family() == AF_INET || (endpoint.family() == AF_INET6 && !endpoint.addr6.sin6_scope_id)) {
+        if (endpoint.family() == AF_INET6) {
+            out += '[';
+            address_text::append_ip(out, AF_INET6, &endpoint.addr6.sin6_addr);
+            out += "]:";
+            out += std::to_string(ntohs(endpoint.addr6.sin6_port));
+        } else {
+            address_text::append_ip(out, AF_INET, &endpoint.addr4.sin_addr);
+            out += ':';
+            out += std::to_string(ntohs(endpoint.addr4.sin_port));
+        }
+        return 0;
+    }
     // NI_NUMERICHOST still names the scope of a link-local address (fe80::1%eth0), as wg does.
     char host[NI_MAXHOST];
     char service[NI_MAXSERV];

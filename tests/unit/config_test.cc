@@ -7,7 +7,11 @@
 #include <wgkit/config.h>
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <unistd.h>
+
+#include <array>
+#include <cstring>
 
 #include <cstdio>
 #include <cstdlib>
@@ -585,4 +589,39 @@ TEST_CASE("Endpoint and AllowedIp basics", "[config]")
     CHECK(v6 == parse_endpoint("::1:5", {}));
     CHECK_FALSE(v6 == parse_endpoint("[fe80::1%lo]:5", {}));
     CHECK(make_ip(AF_INET6, "2001:db8::", 32).to_string() == "2001:db8::/32");
+}
+
+TEST_CASE("address text matches inet_ntop and getnameinfo", "[config]")
+{
+    // The IPv4 writer and the endpoint fast path replace inet_ntop/getnameinfo: compare them
+    // on edge values and a sweep, both ways round.
+    std::vector<std::array<std::uint8_t, 4>> v4 = {{0, 0, 0, 0}, {255, 255, 255, 255}, {1, 10, 100, 200},
+                                                   {127, 0, 0, 1}, {9, 99, 199, 250}};
+    for (unsigned i = 0; i < 2000; ++i)
+        v4.push_back({static_cast<std::uint8_t>(i * 7), static_cast<std::uint8_t>(i * 13),
+                      static_cast<std::uint8_t>(i >> 3), static_cast<std::uint8_t>(i * 31 + 5)});
+    for (const auto& bytes : v4) {
+        AllowedIp ip;
+        std::copy(bytes.begin(), bytes.end(), ip.address.begin());
+        ip.cidr = 32;
+        char text[INET_ADDRSTRLEN];
+        REQUIRE(inet_ntop(AF_INET, bytes.data(), text, sizeof(text)));
+        CHECK(ip.to_string() == std::string(text) + "/32");
+
+        Endpoint endpoint;
+        endpoint.addr4.sin_family = AF_INET;
+        std::memcpy(&endpoint.addr4.sin_addr, bytes.data(), 4);
+        endpoint.addr4.sin_port = htons(static_cast<std::uint16_t>(bytes[0] * 256 + bytes[3]));
+        char host[NI_MAXHOST], service[NI_MAXSERV];
+        REQUIRE(getnameinfo(&endpoint.addr, endpoint.length(), host, sizeof(host), service, sizeof(service),
+                            NI_DGRAM | NI_NUMERICHOST | NI_NUMERICSERV) == 0);
+        CHECK(endpoint.to_string() == std::string(host) + ":" + service);
+    }
+    for (const char* text : {"::", "::1", "::ffff:1.2.3.4", "2001:db8::1", "fe80::1:2:3:4", "1:2:3:4:5:6:7:8"}) {
+        Endpoint endpoint;
+        endpoint.addr6.sin6_family = AF_INET6;
+        REQUIRE(inet_pton(AF_INET6, text, &endpoint.addr6.sin6_addr) == 1);
+        endpoint.addr6.sin6_port = htons(65535);
+        CHECK(endpoint.to_string() == "[" + std::string(text) + "]:65535");
+    }
 }
