@@ -48,7 +48,7 @@ if ! debootstrap --variant=minbase "$VERSION_CODENAME" "$root" "$mirror" >"$work
 fi
 mount -t proc proc "$root/proc"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
-mkdir -p "$root/tmp/debs" && cp "$debs"/*.deb "$root/tmp/debs/"
+mkdir -p "$root/tmp/debs" && find "$debs" -name '*.deb' ! -name '*-dbgsym_*' -exec cp -t "$root/tmp/debs" {} +
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
 
 # apt resolves the libraries the packages depend on from the same mirror.

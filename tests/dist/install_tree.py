@@ -292,6 +292,43 @@ def run_example(root, dirs, program):
               f"example output for {ifname}: {out!r} {r.stderr.decode()!r}")
 
 
+def configured_install(scratch, name, args):
+    """The install paths of a fresh configuration (no build needed) with these options."""
+    build = os.path.join(scratch, name)
+    r = run(["meson", "setup", "-Dtests=false"] + args + [build, SOURCE])
+    if r.returncode != 0:
+        check(False, f"meson setup {args}: {r.stdout}{r.stderr}")
+        return set()
+    r = run(["meson", "introspect", "--installed", build], check=True)
+    return set(json.loads(r.stdout).values())
+
+
+def check_options(scratch):
+    """--prefix=/usr puts each piece where its owner's pkg-config file says; every directory
+    option can move or disable its piece."""
+    core = {"/usr/bin/wg", "/usr/bin/wg-quick", "/usr/include/wgkit"}
+    got = configured_install(scratch, "usr", ["--prefix=/usr"])
+    multiarch = run(["meson", "introspect", "--buildoptions", os.path.join(scratch, "usr")])
+    libdir = next(o["value"] for o in json.loads(multiarch.stdout) if o["name"] == "libdir")
+    libdir = "/usr/" + libdir
+    core |= {f"{libdir}/{n}" for n in ("libwgkit.so", "libwgkit.so.0", "pkgconfig/wgkit.pc")}
+    core |= {p for p in got if p.startswith(f"{libdir}/libwgkit.so.0.")}
+    bash = pkg_var("bash-completion", "completionsdir") or "/usr/share/bash-completion/completions"
+    fish = pkg_var("fish", "completionsdir") or "/usr/share/fish/vendor_completions.d"
+    units = pkg_var("systemd", "systemdsystemunitdir") or "/usr/lib/systemd/system"
+    want = core | {f"{bash}/wg", f"{bash}/wg-quick", "/usr/share/zsh/site-functions/_wg",
+                   "/usr/share/zsh/site-functions/_wg-quick", f"{fish}/wg.fish",
+                   f"{fish}/wg-quick.fish", f"{units}/wg-quick@.service",
+                   f"{units}/wg-quick.target", "/usr/share/man/man8/wg.8",
+                   "/usr/share/man/man8/wg-quick.8"}
+    check(got == want, f"--prefix=/usr installs {sorted(got ^ want)} differently")
+    got = configured_install(scratch, "off", [
+        "--prefix=/usr", "-Dman=false", "-Dbashcompletiondir=no", "-Dzshcompletiondir=/opt/z",
+        "-Dfishcompletiondir=no", "-Dsystemdunitdir=no", "-Dwireguardconfdir=no"])
+    want = core | {"/opt/z/_wg", "/opt/z/_wg-quick"}
+    check(got == want, f"with pieces disabled or moved: differs in {sorted(got ^ want)}")
+
+
 def main():
     opt = options()
     want, dirs = expected_tree(opt)
@@ -305,6 +342,7 @@ def main():
             check_units(root, dirs)
             run_example(root, dirs, build_example(root, dirs, scratch))
             compile_doc_snippets(root, dirs, scratch)
+        check_options(scratch)
     print(f"{passes} passed, {len(failures)} failed")
     return 1 if failures else 0
 
