@@ -82,7 +82,9 @@ void parse_allowed_ips(std::string_view value, Peer& peer, const WarningSink& wa
 /// Parses and resolves "host:port", "[v6]:port"; retries per WG_ENDPOINT_RESOLUTION_RETRIES.
 Endpoint parse_endpoint(std::string_view value, const WarningSink& warn);
 /// Reads a key file for `wg set` (private-key / preshared-key): 44 bytes of base64 then only
-/// whitespace; empty file = zero key.
+/// whitespace; empty file = zero key. Unlike the original, a bad key is shown as `(hidden)'
+/// in the message, never quoted: it is a secret. (The same holds for PrivateKey and
+/// PresharedKey values in parse_config.)
 Key read_key_file(const std::string& path);
 
 /// Writes the `wg showconf` text of a device.
