@@ -67,8 +67,17 @@ void become_root(char** argv) {
 int run(const std::string& command, const std::string& argument) {
     using namespace wgkit::quick;
     Io io{say};
-    ConfigLocation location = locate_config(argument, say);
-    QuickFile file = read_config(location);
+    QuickFile file;
+    try {
+        file = read_config(locate_config(argument, say));
+    } catch (const wgkit::Error&) {
+        // A wgkit extension: `down` works from the state record of our own `up` even when
+        // the config file has vanished since (no hooks, no SaveConfig then).
+        std::optional<std::string> name = interface_of_argument(argument);
+        if (command != "down" || !name || !has_record(*name))
+            throw;
+        file.interface = *name;
+    }
     if (command == "up")
         up(file, io);
     else if (command == "down")

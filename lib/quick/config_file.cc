@@ -56,12 +56,24 @@ InterfaceKeys interface_keys(std::string_view text) {
     return keys;
 }
 
+// linux.bash's two name patterns: a bare interface name, and NAME.conf ending a path.
+const std::regex bare_name("^[a-zA-Z0-9_=+.-]{1,15}$");
+const std::regex conf_name("(^|/)([a-zA-Z0-9_=+.-]{1,15})\\.conf$");
+
 } // namespace
+
+std::optional<std::string> interface_of_argument(std::string_view argument) {
+    std::string text(argument);
+    std::smatch m;
+    if (std::regex_match(text, bare_name))
+        return text;
+    if (std::regex_search(text, m, conf_name))
+        return m[2].str();
+    return std::nullopt;
+}
 
 ConfigLocation locate_config(std::string_view argument,
                              const std::function<void(const std::string&)>& warn) {
-    static const std::regex bare_name("^[a-zA-Z0-9_=+.-]{1,15}$");
-    static const std::regex conf_name("(^|/)([a-zA-Z0-9_=+.-]{1,15})\\.conf$");
     std::string path(argument);
     if (std::regex_match(path, bare_name))
         path = "/etc/wireguard/" + path + ".conf";

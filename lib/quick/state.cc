@@ -125,6 +125,10 @@ std::optional<State> state_read(const std::string& interface) {
     return state;
 }
 
+bool has_record(std::string_view interface) {
+    return state_read(std::string(interface)).has_value();
+}
+
 void state_remove(const std::string& interface) { unlink(state_path(interface).c_str()); }
 
 } // namespace wgkit::quick

@@ -199,6 +199,19 @@ def cleanup_interfaces(names):
             pass
 
 
+def run_scenarios(tmp, scenarios, tag):
+    """Runs each (name, function(lab, tmp)) in its own Lab; returns the failure texts."""
+    failures = []
+    for name, scenario in scenarios:
+        with nslib.Lab(f"{tag}{name[:3]}") as lab:
+            try:
+                scenario(lab, tmp)
+                print(f"ok {name}")
+            except (Failure, RuntimeError) as e:
+                failures.append(f"{name}: {e}")
+    return failures
+
+
 def main(body):
     """Runs body(tmpdir) with root checks, a temp dir and exit statuses per COMMON.md."""
     nslib.require_root_and("ip", "wireguard-go", "unshare", "nft", "iptables-save")

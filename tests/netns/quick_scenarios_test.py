@@ -131,16 +131,8 @@ def target_only(lab, tmp):
 
 
 def body(tmp):
-    failures = []
-    for name, scenario in (("two_tunnels", two_tunnels), ("iptables_path", iptables_path),
-                           ("target_only", target_only)):
-        with nslib.Lab(f"qs{name[:3]}") as lab:
-            try:
-                scenario(lab, tmp)
-                print(f"ok {name}")
-            except (ql.Failure, RuntimeError) as e:
-                failures.append(f"{name}: {e}")
-    return failures
+    return ql.run_scenarios(tmp, (("two_tunnels", two_tunnels), ("iptables_path", iptables_path),
+                                   ("target_only", target_only)), "qs")
 
 
 if __name__ == "__main__":

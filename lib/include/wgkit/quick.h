@@ -47,6 +47,13 @@ struct ConfigLocation {
 ConfigLocation locate_config(std::string_view argument,
                              const std::function<void(const std::string&)>& warn);
 
+/// The interface name an argument names (a bare name, or NAME.conf at the end of a path),
+/// without looking at the file system.
+std::optional<std::string> interface_of_argument(std::string_view argument);
+
+/// True when a state record of our own `up` exists for `interface`.
+bool has_record(std::string_view interface);
+
 /// Reads and splits the file at `location`.
 QuickFile read_config(const ConfigLocation& location);
 
