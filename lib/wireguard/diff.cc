@@ -6,6 +6,7 @@
 // in order, with the backends' rules: a peer's entry replaces or edits its allowed IPs, an
 // allowed IP added to one peer is taken from whichever peer had it, a removal only touches
 // the peer that owns the prefix. Hash maps keep it O(peers + allowed IPs).
+#include <algorithm>
 #include <cstring>
 #include <string_view>
 #include <unordered_map>
@@ -33,8 +34,12 @@ struct Prefix {
 
 struct PrefixHash {
     std::size_t operator()(const Prefix& p) const noexcept {
-        return std::hash<std::string_view>{}(
-            std::string_view(reinterpret_cast<const char*>(p.bytes.data()), p.bytes.size()));
+        std::uint64_t a, b;
+        std::memcpy(&a, p.bytes.data() + 2, 8);
+        std::memcpy(&b, p.bytes.data() + 10, 8);
+        std::uint64_t h = (a ^ (std::uint64_t{p.bytes[0]} << 56 | p.bytes[1])) * 0x9e3779b97f4a7c15ULL;
+        h ^= b * 0xc2b2ae3d27d4eb4fULL;
+        return static_cast<std::size_t>(h ^ (h >> 31));
     }
 };
 
@@ -63,7 +68,7 @@ struct Target {
     /// Every allowed IP this peer was given, in order; entry i is still the peer's only
     /// while the owner map says (this peer, i). Stale entries are skipped at the end.
     std::vector<AllowedIp> ips;
-    std::size_t running_ip_count = 0; ///< distinct prefixes the running peer has
+    std::uint32_t owned = 0; ///< how many prefixes the owner map gives this peer now
 };
 
 struct Slot {
@@ -72,21 +77,35 @@ struct Slot {
     friend bool operator==(const Slot&, const Slot&) = default;
 };
 
+constexpr std::uint32_t none = UINT32_MAX;
+
 class Replay {
 public:
     Replay(const Device& running, const Device& wanted) {
-        for (const Peer& peer : running.peers)
-            running_index_.try_emplace(peer.public_key, &peer);
+        std::size_t ips = 0;
+        for (const Peer& peer : wanted.peers)
+            ips += peer.allowed_ips.size();
+        peers_.reserve(running.peers.size() + wanted.peers.size());
+        targets_.reserve(wanted.peers.size());
+        owner_.reserve(ips);
+        keep_.assign(running.peers.size(), false);
+        for (std::uint32_t r = 0; r < running.peers.size(); ++r) {
+            // A key a backend listed twice is removed (or kept) once, by its first entry.
+            if (!peers_.try_emplace(running.peers[r].public_key, Match{r, none}).second)
+                keep_[r] = true;
+        }
         for (const Peer& peer : wanted.peers)
             if (!peer.remove)
-                target_for(peer.public_key);
-        // The original removes the peers absent from the file before anything else, so only
-        // the kept peers' prefixes are owned when the file's entries start to apply.
+                target_for(peer, running);
+        // The original removes the peers absent from the file first, so only kept peers'
+        // prefixes are owned when the file's entries apply. A peer whose first entry
+        // replaces its allowed IPs would drop them unseen, so only the others are seeded:
+        // the usual config (every [Peer] replaces) then costs no seeding at all.
         for (std::uint32_t t = 0; t < targets_.size(); ++t) {
-            if (const Peer* peer = targets_[t].running) {
-                for (const AllowedIp& ip : peer->allowed_ips)
-                    if (valid_family(ip) && add(t, ip))
-                        ++targets_[t].running_ip_count;
+            if (targets_[t].running && !first_replaces_[t]) {
+                for (const AllowedIp& ip : targets_[t].running->allowed_ips)
+                    if (valid_family(ip))
+                        add(t, ip);
             }
         }
         for (const Peer& peer : wanted.peers)
@@ -95,11 +114,29 @@ public:
     }
 
     std::vector<Target>& targets() { return targets_; }
-    const Peer* running_peer(const Key& key) const {
-        auto it = running_index_.find(key);
-        return it == running_index_.end() ? nullptr : it->second;
+    /// Whether running.peers[r] needs no removal entry.
+    bool keep(std::size_t r) const { return keep_[r]; }
+
+    /// True when target t ends with exactly the running peer's allowed IPs.
+    bool unchanged_ips(std::uint32_t t) const {
+        const Target& target = targets_[t];
+        if (!target.running)
+            return target.owned == 0;
+        // Every running prefix must still be t's; then the sets are equal when t owns as
+        // many distinct prefixes as the running peer has (slots tell duplicates apart).
+        std::vector<std::uint32_t> slots;
+        for (const AllowedIp& ip : target.running->allowed_ips) {
+            if (!valid_family(ip))
+                continue;
+            auto it = owner_.find(prefix_of(ip));
+            if (it == owner_.end() || it->second.target != t)
+                return false;
+            slots.push_back(it->second.index);
+        }
+        std::sort(slots.begin(), slots.end());
+        auto distinct = std::unique(slots.begin(), slots.end()) - slots.begin();
+        return static_cast<std::uint32_t>(distinct) == target.owned;
     }
-    bool wanted(const Key& key) const { return index_.count(key) != 0; }
     bool owns(std::uint32_t t, const AllowedIp& ip) const {
         auto it = owner_.find(prefix_of(ip));
         return it != owner_.end() && it->second.target == t;
@@ -117,31 +154,55 @@ public:
     }
 
 private:
-    std::uint32_t target_for(const Key& key) {
-        auto [it, fresh] = index_.try_emplace(key, static_cast<std::uint32_t>(targets_.size()));
-        if (fresh) {
+    struct Match {
+        std::uint32_t running; ///< index in running.peers, or none
+        std::uint32_t target;  ///< index in targets_, or none
+    };
+
+    // The target of entry's key, created (in first-occurrence order) on first sight.
+    void target_for(const Peer& entry, const Device& running) {
+        auto it = peers_.try_emplace(entry.public_key, Match{none, none}).first;
+        Match& match = it->second;
+        if (match.target == none) {
+            match.target = static_cast<std::uint32_t>(targets_.size());
             Target& t = targets_.emplace_back();
-            t.public_key = key;
-            t.running = running_peer(key);
+            t.public_key = entry.public_key;
+            if (match.running != none) {
+                t.running = &running.peers[match.running];
+                keep_[match.running] = true;
+            }
+            first_replaces_.push_back(entry.replace_allowed_ips);
         }
-        return it->second;
     }
 
-    // Gives ip to target t, taking it from any other owner. False if t already had it.
-    bool add(std::uint32_t t, const AllowedIp& ip) {
+    std::uint32_t target_of(const Key& key) const { return peers_.find(key)->second.target; }
+
+    // Gives ip to target t, taking it from any other owner.
+    void add(std::uint32_t t, const AllowedIp& ip) {
         auto& ips = targets_[t].ips;
         auto [it, fresh] = owner_.try_emplace(prefix_of(ip), Slot{t, 0});
-        if (!fresh && it->second.target == t)
-            return false;
+        if (!fresh) {
+            if (it->second.target == t)
+                return;
+            --targets_[it->second.target].owned;
+        }
         it->second = Slot{t, static_cast<std::uint32_t>(ips.size())};
+        ++targets_[t].owned;
         AllowedIp stored = ip;
         stored.remove = false;
         ips.push_back(stored);
-        return true;
+    }
+
+    void release(std::uint32_t t, const AllowedIp& ip) {
+        auto it = owner_.find(prefix_of(ip));
+        if (it != owner_.end() && it->second.target == t) {
+            owner_.erase(it);
+            --targets_[t].owned;
+        }
     }
 
     void apply(const Peer& entry) {
-        std::uint32_t t = target_for(entry.public_key);
+        std::uint32_t t = target_of(entry.public_key);
         Target& target = targets_[t];
         if (entry.preshared_key)
             target.preshared_key = entry.preshared_key;
@@ -150,29 +211,24 @@ private:
         if (entry.persistent_keepalive)
             target.persistent_keepalive = entry.persistent_keepalive;
         if (entry.replace_allowed_ips) {
-            for (const AllowedIp& ip : target.ips) {
-                auto it = owner_.find(prefix_of(ip));
-                if (it != owner_.end() && it->second.target == t)
-                    owner_.erase(it);
-            }
+            for (const AllowedIp& ip : target.ips)
+                release(t, ip);
             target.ips.clear();
         }
         for (const AllowedIp& ip : entry.allowed_ips) {
             if (!valid_family(ip))
                 continue;
-            if (!ip.remove) {
+            if (ip.remove)
+                release(t, ip);
+            else
                 add(t, ip);
-                continue;
-            }
-            auto it = owner_.find(prefix_of(ip));
-            if (it != owner_.end() && it->second.target == t)
-                owner_.erase(it);
         }
     }
 
-    std::unordered_map<Key, const Peer*, KeyHash> running_index_;
-    std::unordered_map<Key, std::uint32_t, KeyHash> index_;
+    std::unordered_map<Key, Match, KeyHash> peers_;
     std::vector<Target> targets_;
+    std::vector<bool> first_replaces_;
+    std::vector<bool> keep_;
     std::unordered_map<Prefix, Slot, PrefixHash> owner_;
 };
 
@@ -234,12 +290,11 @@ Device diff_devices(const Device& running, const Device& wanted, const DiffOptio
 
     // Removals first, as the original prepends them: their prefixes are free before others
     // claim them.
-    for (const Peer& peer : running.peers) {
-        // (running_peer: a key listed twice by a backend is removed once.)
-        if (replay.wanted(peer.public_key) || replay.running_peer(peer.public_key) != &peer)
+    for (std::size_t r = 0; r < running.peers.size(); ++r) {
+        if (replay.keep(r))
             continue;
         Peer& gone = out.peers.emplace_back();
-        gone.public_key = peer.public_key;
+        gone.public_key = running.peers[r].public_key;
         gone.remove = true;
     }
 
@@ -252,16 +307,9 @@ Device diff_devices(const Device& running, const Device& wanted, const DiffOptio
         change.public_key = target.public_key;
         diff_peer_fields(target, change);
 
-        std::vector<AllowedIp> final_ips = replay.final_ips(t);
-        bool ips_equal = false;
-        if (target.running) {
-            ips_equal = final_ips.size() == target.running_ip_count;
-            for (const AllowedIp& ip : target.running->allowed_ips)
-                if (ips_equal && valid_family(ip))
-                    ips_equal = replay.owns(t, ip);
-        } else {
-            ips_equal = final_ips.empty();
-        }
+        bool ips_equal = replay.unchanged_ips(t);
+        // Only a changed peer pays for its list.
+        std::vector<AllowedIp> final_ips = ips_equal ? std::vector<AllowedIp>{} : replay.final_ips(t);
 
         if (!options.incremental_allowed_ips) {
             if (!ips_equal) {
