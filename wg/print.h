@@ -8,6 +8,7 @@
 #include <ctime>
 #include <string_view>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <wgkit/device.h>
@@ -61,6 +62,11 @@ void append_without_ansi(Buffer& out, std::string_view chunk);
 void append_endpoint(Buffer& out, const wgkit::Endpoint& endpoint);
 /// The address part of an allowed IP (inet_ntop text).
 void append_ip(Buffer& out, const wgkit::AllowedIp& ip);
+/// inet_ntop's text of 4 / 16 address bytes, without its per-group sprintf.
+void append_ipv4(Buffer& out, const std::uint8_t* bytes);
+void append_ipv6(Buffer& out, const std::uint8_t* bytes);
+/// Decimal digits of n.
+void append_number(Buffer& out, std::uint64_t n);
 /// Base64 of a key, or "(none)" for the all-zero key (the original's key()).
 void append_key(Buffer& out, const wgkit::Key& key);
 

@@ -37,12 +37,12 @@ bool handshake_newer(const wgkit::Peer* a, const wgkit::Peer* b)
 
 void append_label(Buffer& out, const Palette& p, std::string_view label)
 {
-    fmt::format_to(fmt::appender(out), "  {}{}{}: ", p.bold, label, p.reset);
+    fmt::format_to(fmt::appender(out), FMT_COMPILE("  {}{}{}: "), p.bold, label, p.reset);
 }
 
 void append_unit(Buffer& out, const Palette& p, bool first, std::uint64_t n, std::string_view unit)
 {
-    fmt::format_to(fmt::appender(out), "{}{} {}{}{}{}", first ? "" : ", ", n, p.cyan, unit,
+    fmt::format_to(fmt::appender(out), FMT_COMPILE("{}{} {}{}{}{}"), first ? "" : ", ", n, p.cyan, unit,
                    n == 1 ? "" : "s", p.reset);
 }
 
@@ -52,12 +52,12 @@ void append_interface_line(Buffer& out, std::string_view name, bool color)
 {
     const Palette& p = colored;
     if (color) {
-        fmt::format_to(fmt::appender(out), "{}{}interface{}: {}{}{}\n", p.green, p.bold, p.reset,
+        fmt::format_to(fmt::appender(out), FMT_COMPILE("{}{}interface{}: {}{}{}\n"), p.green, p.bold, p.reset,
                        p.green, name, p.reset);
         return;
     }
     Buffer chunk;
-    fmt::format_to(fmt::appender(chunk), "{}{}interface{}: {}{}{}\n", p.green, p.bold, p.reset,
+    fmt::format_to(fmt::appender(chunk), FMT_COMPILE("{}{}interface{}: {}{}{}\n"), p.green, p.bold, p.reset,
                    p.green, name, p.reset);
     append_without_ansi(out, {chunk.data(), chunk.size()});
 }
@@ -80,9 +80,9 @@ bool has_endpoint(const wgkit::Peer& peer)
 void print_peer(Buffer& out, const wgkit::Peer& peer, const PrettyOptions& options)
 {
     const Palette& p = palette(options.color);
-    fmt::format_to(fmt::appender(out), "{}{}peer{}: {}", p.yellow, p.bold, p.reset, p.yellow);
+    fmt::format_to(fmt::appender(out), FMT_COMPILE("{}{}peer{}: {}"), p.yellow, p.bold, p.reset, p.yellow);
     append_key(out, peer.public_key);
-    fmt::format_to(fmt::appender(out), "{}\n", p.reset);
+    fmt::format_to(fmt::appender(out), FMT_COMPILE("{}\n"), p.reset);
     if (has_psk(peer)) {
         append_label(out, p, "preshared key");
         append_secret(out, *peer.preshared_key, options.show_keys);
@@ -99,7 +99,7 @@ void print_peer(Buffer& out, const wgkit::Peer& peer, const PrettyOptions& optio
     for (std::size_t i = 0; i < peer.allowed_ips.size(); ++i) {
         const wgkit::AllowedIp& ip = peer.allowed_ips[i];
         append_ip(out, ip);
-        fmt::format_to(fmt::appender(out), "{}/{}{}{}", p.cyan, p.reset, ip.cidr,
+        fmt::format_to(fmt::appender(out), FMT_COMPILE("{}/{}{}{}"), p.cyan, p.reset, ip.cidr,
                        i + 1 < peer.allowed_ips.size() ? ", " : "\n");
     }
     if (peer.last_handshake.tv_sec) {
@@ -169,7 +169,7 @@ void append_ago(Buffer& out, const timespec& handshake, std::time_t now, bool co
     } else if (now < handshake.tv_sec) {
         // The colour sits inside the parentheses (verified against the original).
         fmt::format_to(fmt::appender(out),
-                       "({}System clock wound backward; connection problems may ensue.{})", p.red,
+                       FMT_COMPILE("({}System clock wound backward; connection problems may ensue.{})"), p.red,
                        p.reset);
     } else {
         append_duration(out, static_cast<std::uint64_t>(now - handshake.tv_sec), color);
@@ -182,7 +182,7 @@ void append_bytes(Buffer& out, std::uint64_t bytes, bool color)
     const Palette& p = palette(color);
     constexpr std::uint64_t KiB = 1024, MiB = KiB * 1024, GiB = MiB * 1024, TiB = GiB * 1024;
     if (bytes < KiB) {
-        fmt::format_to(fmt::appender(out), "{} {}B{}", bytes, p.cyan, p.reset);
+        fmt::format_to(fmt::appender(out), FMT_COMPILE("{} {}B{}"), bytes, p.cyan, p.reset);
         return;
     }
     // The original divides in double and prints %.2f; fmt rounds the same exact way.
@@ -201,7 +201,7 @@ void append_bytes(Buffer& out, std::uint64_t bytes, bool color)
         value = static_cast<double>(bytes) / GiB / 1024;
         unit = "TiB";
     }
-    fmt::format_to(fmt::appender(out), "{:.2f} {}{}{}", value, p.cyan, unit, p.reset);
+    fmt::format_to(fmt::appender(out), FMT_COMPILE("{:.2f} {}{}{}"), value, p.cyan, unit, p.reset);
 }
 
 void print_pretty(Buffer& out, const wgkit::Device& device, const PrettyOptions& options)
@@ -220,9 +220,9 @@ void print_pretty(Buffer& out, const wgkit::Device& device, const PrettyOptions&
         out.push_back('\n');
     }
     if (device.listen_port.value_or(0))
-        fmt::format_to(fmt::appender(out), "  {}listening port{}: {}\n", p.bold, p.reset, *device.listen_port);
+        fmt::format_to(fmt::appender(out), FMT_COMPILE("  {}listening port{}: {}\n"), p.bold, p.reset, *device.listen_port);
     if (device.fwmark.value_or(0))
-        fmt::format_to(fmt::appender(out), "  {}fwmark{}: 0x{:x}\n", p.bold, p.reset, *device.fwmark);
+        fmt::format_to(fmt::appender(out), FMT_COMPILE("  {}fwmark{}: 0x{:x}\n"), p.bold, p.reset, *device.fwmark);
     if (device.peers.empty())
         return;
     out.push_back('\n');

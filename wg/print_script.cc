@@ -63,7 +63,7 @@ void append_optional_key(Buffer& out, const std::optional<wgkit::Key>& key)
 void append_fwmark(Buffer& out, std::uint32_t fwmark)
 {
     if (fwmark)
-        fmt::format_to(fmt::appender(out), "0x{:x}", fwmark);
+        fmt::format_to(fmt::appender(out), FMT_COMPILE("0x{:x}"), fwmark);
     else
         out.append(std::string_view("off"));
 }
@@ -71,7 +71,7 @@ void append_fwmark(Buffer& out, std::uint32_t fwmark)
 void append_keepalive(Buffer& out, std::uint16_t seconds)
 {
     if (seconds)
-        fmt::format_to(fmt::appender(out), "{}", seconds);
+        fmt::format_to(fmt::appender(out), FMT_COMPILE("{}"), seconds);
     else
         out.append(std::string_view("off"));
 }
@@ -93,7 +93,7 @@ void append_allowed_ips(Buffer& out, const wgkit::Peer& peer, char separator)
         if (i)
             out.push_back(separator);
         append_ip(out, peer.allowed_ips[i]);
-        fmt::format_to(fmt::appender(out), "/{}", peer.allowed_ips[i].cidr);
+        fmt::format_to(fmt::appender(out), FMT_COMPILE("/{}"), peer.allowed_ips[i].cidr);
     }
 }
 
@@ -117,10 +117,10 @@ void append_peer_value(Buffer& out, const wgkit::Peer& peer, Field field)
         append_allowed_ips(out, peer, ' ');
         break;
     case Field::LatestHandshakes:
-        fmt::format_to(fmt::appender(out), "{}", handshake_seconds(peer));
+        fmt::format_to(fmt::appender(out), FMT_COMPILE("{}"), handshake_seconds(peer));
         break;
     case Field::Transfer:
-        fmt::format_to(fmt::appender(out), "{}\t{}", peer.rx_bytes, peer.tx_bytes);
+        fmt::format_to(fmt::appender(out), FMT_COMPILE("{}\t{}"), peer.rx_bytes, peer.tx_bytes);
         break;
     case Field::PersistentKeepalive:
         append_keepalive(out, peer.persistent_keepalive.value_or(0));
@@ -131,7 +131,7 @@ void append_peer_value(Buffer& out, const wgkit::Peer& peer, Field field)
         append_peer_endpoint(out, peer);
         out.push_back('\t');
         append_allowed_ips(out, peer, ',');
-        fmt::format_to(fmt::appender(out), "\t{}\t{}\t{}\t", handshake_seconds(peer), peer.rx_bytes,
+        fmt::format_to(fmt::appender(out), FMT_COMPILE("\t{}\t{}\t{}\t"), handshake_seconds(peer), peer.rx_bytes,
                        peer.tx_bytes);
         append_keepalive(out, peer.persistent_keepalive.value_or(0));
         break;
@@ -151,7 +151,7 @@ void append_device_value(Buffer& out, const wgkit::Device& device, Field field)
         append_optional_key(out, device.private_key);
         break;
     case Field::ListenPort:
-        fmt::format_to(fmt::appender(out), "{}", device.listen_port.value_or(0));
+        fmt::format_to(fmt::appender(out), FMT_COMPILE("{}"), device.listen_port.value_or(0));
         break;
     case Field::Fwmark:
         append_fwmark(out, device.fwmark.value_or(0));
@@ -160,7 +160,7 @@ void append_device_value(Buffer& out, const wgkit::Device& device, Field field)
         append_optional_key(out, device.private_key);
         out.push_back('\t');
         append_optional_key(out, device.public_key);
-        fmt::format_to(fmt::appender(out), "\t{}\t", device.listen_port.value_or(0));
+        fmt::format_to(fmt::appender(out), FMT_COMPILE("\t{}\t"), device.listen_port.value_or(0));
         append_fwmark(out, device.fwmark.value_or(0));
         break;
     default:
