@@ -12,7 +12,8 @@
 #   77  a part is missing and WGKIT_VM_SKIP_MISSING=1 (for machines that cannot run the lab).
 # Environment: WGKIT_VM_TIMEOUT, WGKIT_VM_SKIP_MISSING, WGKIT_VM_CACHE (default
 # BUILD_DIR/vm-cache), WGKIT_VM_KVER (kernel version to boot), WGKIT_VM_PASSENV (names of host
-# variables to set in the guest too), WGKIT_VM_APPEND (extra kernel arguments, e.g. loglevel=7).
+# variables to set in the guest too), WGKIT_VM_APPEND (extra kernel arguments, e.g. loglevel=7),
+# WGKIT_VM_CPU (qemu -cpu model, default max).
 set -euo pipefail
 
 readonly status_lab_error=99 status_timeout=124 status_skip=77
@@ -70,6 +71,13 @@ done
 for f in "$build_dir"/tests/vm/*; do
   [[ -f $f && -x $f && $(head -c 4 "$f" | od -An -c | tr -d ' ') == 177ELF ]] && cp "$f" "$payload/wgkit/bin/"
 done
+# Debug info is most of a debugoptimized build's size, and the guest unpacks every byte
+# under emulation; symbols stay for backtraces.
+if command -v strip >/dev/null; then
+  for f in "$payload"/wgkit/bin/* "$payload"/wgkit/lib/libwgkit.so*; do
+    [[ -L $f ]] || strip --strip-debug "$f"
+  done
+fi
 # Shared libraries our binaries need and the image lacks, by soname into /wgkit/lib.
 for f in "$payload"/wgkit/bin/* "$payload"/wgkit/lib/libwgkit.so*; do
   [[ -L $f ]] && continue
@@ -109,7 +117,7 @@ cat "$entry/base.cpio" "$tmp/payload.cpio" >"$tmp/initrd"
 firmware=()
 [[ -e /usr/share/qemu/qboot.rom ]] && firmware=(-bios qboot.rom)
 timeout --kill-after=10 "$timeout_s" \
-  qemu-system-x86_64 -accel tcg -cpu max -m 1G -smp 1 -nographic -no-reboot \
+  qemu-system-x86_64 -accel tcg -cpu "${WGKIT_VM_CPU:-max}" -m 1G -smp 1 -nographic -no-reboot \
   -nodefaults -no-user-config "${firmware[@]}" \
   -kernel "$vmlinuz" -initrd "$tmp/initrd" \
   -append "console=ttyS0 panic=-1 quiet ${WGKIT_VM_APPEND:-}" \
