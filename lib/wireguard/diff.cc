@@ -9,16 +9,26 @@
 #include <algorithm>
 #include <cstring>
 #include <string_view>
-#include <unordered_map>
 
 #include <wgkit/wireguard.h>
+
+#include "flat_map.h"
 
 namespace wgkit {
 namespace {
 
+// A public key as a plain value (public keys need no wiping) for the flat map.
+using KeyBytes = std::array<std::uint8_t, Key::size>;
+
+KeyBytes bytes_of(const Key& key) {
+    KeyBytes b;
+    std::memcpy(b.data(), key.data(), b.size());
+    return b;
+}
+
 struct KeyHash {
     // Public keys are Curve25519 points: their first bytes are as good as any hash.
-    std::size_t operator()(const Key& key) const noexcept {
+    std::size_t operator()(const KeyBytes& key) const noexcept {
         std::size_t h;
         std::memcpy(&h, key.data(), sizeof(h));
         return h;
@@ -85,18 +95,18 @@ public:
         std::size_t ips = 0;
         for (const Peer& peer : wanted.peers)
             ips += peer.allowed_ips.size();
-        peers_.reserve(running.peers.size() + wanted.peers.size());
+        peers_ = PeerMap(std::max(running.peers.size(), wanted.peers.size()));
+        entry_target_.reserve(wanted.peers.size());
         targets_.reserve(wanted.peers.size());
-        owner_.reserve(ips);
+        owner_ = OwnerMap(ips);
         keep_.assign(running.peers.size(), false);
         for (std::uint32_t r = 0; r < running.peers.size(); ++r) {
             // A key a backend listed twice is removed (or kept) once, by its first entry.
-            if (!peers_.try_emplace(running.peers[r].public_key, Match{r, none}).second)
+            if (!peers_.try_emplace(bytes_of(running.peers[r].public_key), Match{r, none}).second)
                 keep_[r] = true;
         }
         for (const Peer& peer : wanted.peers)
-            if (!peer.remove)
-                target_for(peer, running);
+            entry_target_.push_back(peer.remove ? none : target_for(peer, running));
         // The original removes the peers absent from the file first, so only kept peers'
         // prefixes are owned when the file's entries apply. A peer whose first entry
         // replaces its allowed IPs would drop them unseen, so only the others are seeded:
@@ -108,9 +118,9 @@ public:
                         add(t, ip);
             }
         }
-        for (const Peer& peer : wanted.peers)
-            if (!peer.remove)
-                apply(peer);
+        for (std::size_t e = 0; e < wanted.peers.size(); ++e)
+            if (entry_target_[e] != none)
+                apply(entry_target_[e], wanted.peers[e]);
     }
 
     std::vector<Target>& targets() { return targets_; }
@@ -128,26 +138,26 @@ public:
         for (const AllowedIp& ip : target.running->allowed_ips) {
             if (!valid_family(ip))
                 continue;
-            auto it = owner_.find(prefix_of(ip));
-            if (it == owner_.end() || it->second.target != t)
+            const Slot* slot = owner_.find(prefix_of(ip));
+            if (!slot || slot->target != t)
                 return false;
-            slots.push_back(it->second.index);
+            slots.push_back(slot->index);
         }
         std::sort(slots.begin(), slots.end());
         auto distinct = std::unique(slots.begin(), slots.end()) - slots.begin();
         return static_cast<std::uint32_t>(distinct) == target.owned;
     }
     bool owns(std::uint32_t t, const AllowedIp& ip) const {
-        auto it = owner_.find(prefix_of(ip));
-        return it != owner_.end() && it->second.target == t;
+        const Slot* slot = owner_.find(prefix_of(ip));
+        return slot && slot->target == t;
     }
     /// The allowed IPs target t ends with, in the order they were given.
     std::vector<AllowedIp> final_ips(std::uint32_t t) const {
         std::vector<AllowedIp> out;
         const auto& ips = targets_[t].ips;
         for (std::uint32_t i = 0; i < ips.size(); ++i) {
-            auto it = owner_.find(prefix_of(ips[i]));
-            if (it != owner_.end() && it->second == Slot{t, i})
+            const Slot* slot = owner_.find(prefix_of(ips[i]));
+            if (slot && *slot == Slot{t, i})
                 out.push_back(ips[i]);
         }
         return out;
@@ -160,9 +170,8 @@ private:
     };
 
     // The target of entry's key, created (in first-occurrence order) on first sight.
-    void target_for(const Peer& entry, const Device& running) {
-        auto it = peers_.try_emplace(entry.public_key, Match{none, none}).first;
-        Match& match = it->second;
+    std::uint32_t target_for(const Peer& entry, const Device& running) {
+        Match& match = *peers_.try_emplace(bytes_of(entry.public_key), Match{none, none}).first;
         if (match.target == none) {
             match.target = static_cast<std::uint32_t>(targets_.size());
             Target& t = targets_.emplace_back();
@@ -173,20 +182,19 @@ private:
             }
             first_replaces_.push_back(entry.replace_allowed_ips);
         }
+        return match.target;
     }
-
-    std::uint32_t target_of(const Key& key) const { return peers_.find(key)->second.target; }
 
     // Gives ip to target t, taking it from any other owner.
     void add(std::uint32_t t, const AllowedIp& ip) {
         auto& ips = targets_[t].ips;
-        auto [it, fresh] = owner_.try_emplace(prefix_of(ip), Slot{t, 0});
+        auto [slot, fresh] = owner_.try_emplace(prefix_of(ip), Slot{t, 0});
         if (!fresh) {
-            if (it->second.target == t)
+            if (slot->target == t)
                 return;
-            --targets_[it->second.target].owned;
+            --targets_[slot->target].owned;
         }
-        it->second = Slot{t, static_cast<std::uint32_t>(ips.size())};
+        *slot = Slot{t, static_cast<std::uint32_t>(ips.size())};
         ++targets_[t].owned;
         AllowedIp stored = ip;
         stored.remove = false;
@@ -194,15 +202,14 @@ private:
     }
 
     void release(std::uint32_t t, const AllowedIp& ip) {
-        auto it = owner_.find(prefix_of(ip));
-        if (it != owner_.end() && it->second.target == t) {
-            owner_.erase(it);
+        Slot* slot = owner_.find(prefix_of(ip));
+        if (slot && slot->target == t) {
+            owner_.erase(slot);
             --targets_[t].owned;
         }
     }
 
-    void apply(const Peer& entry) {
-        std::uint32_t t = target_of(entry.public_key);
+    void apply(std::uint32_t t, const Peer& entry) {
         Target& target = targets_[t];
         if (entry.preshared_key)
             target.preshared_key = entry.preshared_key;
@@ -225,11 +232,14 @@ private:
         }
     }
 
-    std::unordered_map<Key, Match, KeyHash> peers_;
+    using PeerMap = FlatMap<KeyBytes, Match, KeyHash>;
+    using OwnerMap = FlatMap<Prefix, Slot, PrefixHash>;
+    PeerMap peers_;
     std::vector<Target> targets_;
+    std::vector<std::uint32_t> entry_target_; ///< per wanted entry; none for a removal
     std::vector<bool> first_replaces_;
     std::vector<bool> keep_;
-    std::unordered_map<Prefix, Slot, PrefixHash> owner_;
+    OwnerMap owner_;
 };
 
 template <class T>
@@ -325,10 +335,10 @@ Device diff_devices(const Device& running, const Device& wanted, const DiffOptio
         added.public_key = target.public_key;
         if (!ips_equal) {
             // Prefixes the running peer had and loses, then those it gains.
-            std::unordered_map<Prefix, bool, PrefixHash> had;
+            FlatMap<Prefix, bool, PrefixHash> had(target.running ? target.running->allowed_ips.size() : 0);
             if (target.running) {
                 for (const AllowedIp& ip : target.running->allowed_ips) {
-                    if (!valid_family(ip) || !had.emplace(prefix_of(ip), true).second)
+                    if (!valid_family(ip) || !had.try_emplace(prefix_of(ip), true).second)
                         continue;
                     if (!replay.owns(t, ip)) {
                         AllowedIp removal = ip;
@@ -338,7 +348,7 @@ Device diff_devices(const Device& running, const Device& wanted, const DiffOptio
                 }
             }
             for (const AllowedIp& ip : final_ips)
-                if (!had.count(prefix_of(ip)))
+                if (!had.find(prefix_of(ip)))
                     added.allowed_ips.push_back(ip);
         }
         if (!target.running) {

@@ -15,6 +15,8 @@
 
 #include <wgkit/wireguard.h>
 
+#include "../../lib/wireguard/flat_map.h"
+
 using namespace wgkit;
 
 namespace {
@@ -514,5 +516,38 @@ TEST_CASE("random states: the device ends where the original's syncconf leaves i
             Device again = diff_devices(device_of(got), wanted, DiffOptions{.incremental_allowed_ips = incremental});
             REQUIRE(empty_request(again));
         }
+    }
+}
+
+TEST_CASE("FlatMap agrees with std::map under random inserts and erases") {
+    struct WeakHash {
+        // Odd keys all hash to one value whose home is the table's last slots (0x330c... times
+        // the map's Fibonacci constant is 0xfffc...), so probe runs wrap around the end; even
+        // keys spread out and get shifted into the holes.
+        std::size_t operator()(int k) const noexcept {
+            return k % 2 ? std::size_t{0x330c000000000000ULL} : static_cast<std::size_t>(k) * 2654435761u;
+        }
+    };
+    FlatMap<int, int, WeakHash> flat;
+    std::map<int, int> ref;
+    std::mt19937 rng(7);
+    for (int op = 0; op < 200000; ++op) {
+        int k = static_cast<int>(rng() % 300);
+        if (rng() % 3 == 0) {
+            if (int* v = flat.find(k))
+                flat.erase(v);
+            ref.erase(k);
+        } else {
+            auto [v, fresh] = flat.try_emplace(k, op);
+            auto [it, ref_fresh] = ref.try_emplace(k, op);
+            REQUIRE(fresh == ref_fresh);
+            REQUIRE(*v == it->second);
+        }
+        int probe = static_cast<int>(rng() % 300);
+        const int* got = flat.find(probe);
+        auto it = ref.find(probe);
+        REQUIRE((got != nullptr) == (it != ref.end()));
+        if (got)
+            REQUIRE(*got == it->second);
     }
 }
