@@ -220,9 +220,27 @@ Device get_device(std::string_view name) {
 void set_device(const Device& device) {
     Fd fd = open_interface(device.name);
     SecretString request = encode_set(device);
-    send_all(fd, request);
+    // A server that fails mid-request answers errno=N and hangs up (wireguard-go: peer
+    // limit, bad value), so the rest of our write fails. Its errno says why; the broken
+    // pipe is reported only when there is no reply to read. (The original dies of SIGPIPE.)
+    int send_error = 0;
+    try {
+        send_all(fd, request);
+    } catch (const Error& e) {
+        if (e.code() != EPIPE && e.code() != ECONNRESET)
+            throw;
+        send_error = e.code();
+    }
     SetReplyParser parser;
-    read_reply(fd, parser);
+    try {
+        read_reply(fd, parser);
+    } catch (const Error& e) {
+        if (send_error && (e.code() == EPROTO || e.code() == ECONNRESET))
+            fail(send_error);
+        throw;
+    }
+    if (send_error) // a full reply, yet the request was cut short: do not call it success
+        fail(send_error);
 }
 
 } // namespace wgkit::uapi

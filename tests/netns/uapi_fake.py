@@ -26,6 +26,7 @@ class FakeServer:
         self.get_reply = b"errno=0\n\n"
         self.set_reply = b"errno=0\n\n"
         self.requests = []
+        self.early_reply = None
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.bind(path)
         self.sock.listen(16)
@@ -40,6 +41,12 @@ class FakeServer:
                 return
             with conn:
                 data = b""
+                if self.early_reply is not None:
+                    # Fail at the first bytes and hang up, as wireguard-go does mid-request.
+                    data = conn.recv(100)
+                    if data:
+                        conn.sendall(self.early_reply)
+                    continue
                 while not (data.endswith(b"\n\n") or data == b"\n"):
                     chunk = conn.recv(65536)
                     if not chunk:
@@ -145,6 +152,14 @@ def main():
                     check(r.returncode == 0, what, r.stderr)
                 else:
                     check(r.returncode == 1 and errno_of(r) == code, f"{what}: errno {code}", r.stderr)
+            # A big request the server gives up on after its first bytes: its errno, not EPIPE.
+            server.early_reply = b"errno=-22\n\n"
+            peers = "".join(f"[Peer]\nPublicKey = {base64.b64encode(os.urandom(32)).decode()}\n"
+                            f"AllowedIPs = 10.{i // 256}.{i % 256}.0/24\n" for i in range(5000))
+            big = write(os.path.join(tmp, "big.conf"), f"[Interface]\nPrivateKey = {priv}\n" + peers)
+            r = run_tool(lab, ns, "setconf", "fk", big, env=env, check_rc=False)
+            check(r.returncode == 1 and errno_of(r) == 22,
+                  "set cut short by the server: the server's errno (22), not a broken pipe", r.stderr)
         finally:
             server.close()
     finish()
