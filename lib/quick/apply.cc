@@ -35,7 +35,7 @@ public:
             StepContext ctx{io_, state_.records};
             try {
                 step.action(ctx);
-            } catch (const Error& e) {
+            } catch (const std::exception& e) {
                 save();
                 throw Stopped{step.transcript, e.what(), net::interrupted()};
             }
@@ -83,7 +83,7 @@ void up(const QuickFile& file, const Io& io) {
             throw Error(std::string("Interrupted by SIG") + sigabbrev_np(stop.signal) +
                         " during `" + stop.step + "'; everything done was undone");
         throw Error("`" + stop.step + "' failed; everything done was undone");
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {
         // A fact could not be read between phases.
         io.narrate(e.what());
         undo_records(runner.state().records, UndoOrder::rollback, io);
