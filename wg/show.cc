@@ -3,6 +3,8 @@
 #include "commands.h"
 #include "print.h"
 
+#include <net/if.h>
+
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -32,6 +34,16 @@ bool check_field(const char* command, const char* field)
     std::fprintf(stderr, "Invalid parameter: `%s'\n", field);
     show_usage(command);
     return false;
+}
+
+/// The original keeps a device's name in an IFNAMSIZ buffer, so a userspace interface whose
+/// socket name is longer prints as its first 15 bytes (kernel names never are longer).
+wgkit::Device get_named_device(const std::string& name)
+{
+    wgkit::Device device = wgkit::get_device(name);
+    if (device.name.empty() || device.name.size() > IFNAMSIZ - 1)
+        device.name = name.substr(0, IFNAMSIZ - 1);
+    return device;
 }
 
 int list_or_fail(std::vector<std::string>& names)
@@ -71,7 +83,7 @@ int show_all(const char* command, const char* field)
     for (std::size_t i = 0; i < names.size(); ++i) {
         wgkit::Device device;
         try {
-            device = wgkit::get_device(names[i]);
+            device = get_named_device(names[i]);
         } catch (const wgkit::Error& e) {
             flush(out);
             std::fprintf(stderr, "Unable to access interface %s: %s\n", names[i].c_str(),
@@ -99,7 +111,7 @@ int show_one(const char* command, const char* name, const char* field)
 {
     wgkit::Device device;
     try {
-        device = wgkit::get_device(name);
+        device = get_named_device(name);
     } catch (const wgkit::Error& e) {
         std::fprintf(stderr, "Unable to access interface: %s\n", std::strerror(e.code()));
         return 1;

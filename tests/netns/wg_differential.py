@@ -5,7 +5,7 @@
     private mount namespace, own tmpfs on /run/wireguard (so `show all` sees only ours)
     ns "ours":   wireguard-go A (the device under test), wireguard-go C (small, fixed)
     ns "twin":   wireguard-go B (A's twin, driven by Debian's wg)
-    fake UAPI sockets D (random handshakes/transfers) and E (a name holding an escape)
+    fake UAPI sockets D (random handshakes/transfers) and E (a long name holding an escape)
 
 For each random device state S (seed printed; WGKIT_DIFF_SEED replays, WGKIT_DIFF_ONLY=i runs
 state i alone, WGKIT_DIFF_STATES sets the count):
@@ -340,7 +340,9 @@ class Suite:
         self.b = "wgdB" + tag
         self.c = "wgdC" + tag
         self.d = "wgdD" + tag
-        self.e = "wgdE\x1b[1m" + tag
+        # E holds an escape (the colourless filter runs over names too) and is longer than
+        # 15 bytes (the original prints a device name cut to IFNAMSIZ - 1).
+        self.e = "wgdE\x1b[1m" + tag + "long"
         ns_ours = lab.netns("ours")
         ns_twin = lab.netns("twin")
         lab.wireguard_go(ns_ours, self.a)
@@ -443,7 +445,7 @@ class Suite:
         for name in names:
             per = theirs(["show", name, "endpoints"])
             for line in per.out.splitlines():
-                expected += name.encode() + b"\t" + line + b"\n"
+                expected += name.encode()[:15] + b"\t" + line + b"\n"
         mine = ours(["show", "all", "endpoints"])
         self.checks += 1
         if mine.rc != 0 or mine.err or canon(mine.out, "endpoints") != canon(expected, "endpoints"):
