@@ -48,8 +48,8 @@ field() {
 }
 for f in Conflicts Replaces Provides; do field wgkit-tools "$f" wireguard-tools; done
 field libwgkit-dev Depends "libwgkit0 (= $(dpkg-deb -f "$(deb libwgkit0)" Version))"
-dpkg-deb -f "$(deb wgkit-tools)" Depends | grep -q 'libwgkit0 (>= ' && ok ||
-    bad "wgkit-tools does not depend on libwgkit0: $(dpkg-deb -f "$(deb wgkit-tools)" Depends)"
+depends=$(dpkg-deb -f "$(deb wgkit-tools)" Depends)
+grep -q 'libwgkit0 (>= ' <<<"$depends" && ok || bad "wgkit-tools does not depend on libwgkit0: $depends"
 
 # contents PACKAGE PATH...: each path is in the package (tar listing, "./" stripped).
 contents() {
@@ -70,10 +70,12 @@ contents wgkit-tools usr/bin/wg usr/bin/wg-quick usr/share/man/man8/wg.8.gz \
 contents libwgkit0 "usr/lib/$multiarch/libwgkit.so.0" "usr/lib/$multiarch/libwgkit.so.0.[0-9.]+"
 contents libwgkit-dev usr/include/wgkit/wireguard.h "usr/lib/$multiarch/libwgkit.so" \
     "usr/lib/$multiarch/pkgconfig/wgkit.pc"
-dpkg-deb -c "$(deb wgkit-tools)" | grep -qE '^drwx------ root/root .* \./etc/wireguard/$' && ok ||
-    bad "etc/wireguard is not 0700 root: $(dpkg-deb -c "$(deb wgkit-tools)" | grep etc/wireguard)"
-grep -q 'ExecStart=/usr/bin/wg-quick up %i' < <(dpkg-deb --fsys-tarfile "$(deb wgkit-tools)" |
-    tar -xO ./lib/systemd/system/wg-quick@.service) && ok || bad "unit does not run /usr/bin/wg-quick"
+# (Listings are captured first: grep -q leaving early would kill dpkg-deb with SIGPIPE.)
+listing=$(dpkg-deb -c "$(deb wgkit-tools)")
+grep -qE '^drwx------ root/root .* \./etc/wireguard/$' <<<"$listing" && ok ||
+    bad "etc/wireguard is not 0700 root: $(grep etc/wireguard <<<"$listing")"
+unit=$(dpkg-deb --fsys-tarfile "$(deb wgkit-tools)" | tar -xO ./lib/systemd/system/wg-quick@.service)
+grep -q 'ExecStart=/usr/bin/wg-quick up %i' <<<"$unit" && ok || bad "unit does not run /usr/bin/wg-quick"
 
 if [[ -n ${WGKIT_DEB_OUT:-} ]]; then
     mkdir -p "$WGKIT_DEB_OUT" && cp "$work"/*.deb "$WGKIT_DEB_OUT"/ && echo "debs kept in $WGKIT_DEB_OUT"
