@@ -83,8 +83,8 @@ for path in /usr/bin/wg-quick /lib/systemd/system/wg-quick@.service /usr/share/m
     /usr/share/bash-completion/completions/wg; do
     in_root test -e "$path" && ok || bad "$path missing in the chroot"
 done
-in_root dpkg-query -W -f '${Provides}\n' wgkit-tools | grep -qx wireguard-tools && ok ||
-    bad "wgkit-tools does not provide wireguard-tools"
+provides=$(in_root dpkg-query -W -f '${Provides}\n' wgkit-tools)
+[[ $provides == wireguard-tools ]] && ok || bad "wgkit-tools provides '$provides', not wireguard-tools"
 
 echo "$pass passed, $fail failed"
 ((fail == 0))
