@@ -47,10 +47,14 @@ void set_device(const Device& device);
 } // namespace genl
 
 namespace uapi {
-/// The socket directory, /var/run/wireguard unless overridden (tests).
+/// The socket directory: RUNSTATEDIR/wireguard, RUNSTATEDIR being the build's runstatedir
+/// (/var/run) or, a wgkit extension for tests, the environment variable WGKIT_RUNSTATEDIR
+/// (ignored in setuid programs).
 std::string socket_dir();
 std::vector<std::string> list_interfaces();
-/// True when NAME.sock exists and accepts a connection (a stale one is unlinked).
+/// True when NAME.sock exists, is a socket and accepts a connection (a refused one is
+/// stale and unlinked); also true when connect fails otherwise (EACCES), as the original,
+/// so the operation reports that error. Never for a name containing '/'.
 bool has_interface(std::string_view name);
 Device get_device(std::string_view name);
 void set_device(const Device& device);
