@@ -8,10 +8,12 @@
 //   wgkit_genl_tool list                    kernel WireGuard interfaces, one per line
 //   wgkit_genl_tool errno IF                the errno name of a get (ENODEV...), "0" if none
 //   wgkit_genl_tool stats IF                like dump, then on stderr: messages, bytes, calls
-//   wgkit_genl_tool watch IF N              N dumps; checks each is one consistent state (see
-//                                           genl_race.sh), prints the number of restarts
-//   wgkit_genl_tool gen-peers N [IPS]       a config with N peers (IPS allowed IPs each)
+//   wgkit_genl_tool watch IF N COUNT        N dumps; checks each is one consistent state of
+//                                           COUNT peers (genl_race.sh); prints the restarts
+//   wgkit_genl_tool flip IF FILE1 FILE2     setconf FILE1, FILE2, FILE1... until killed
+//   wgkit_genl_tool gen-peers N [IPS [GEN]]       a config with N peers (IPS allowed IPs each)
 //   wgkit_genl_tool gen-ips N               a config with one peer holding N allowed IPs
+//                                           (GEN: first byte of each key, second of each IP)
 // Timings of set and get go to stderr as "set: N messages, B bytes, S s".
 #include "../../lib/wireguard/genl.h"
 
@@ -90,50 +92,67 @@ int dump(const std::string& name, bool stats)
     return 0;
 }
 
-int apply_config(const std::string& name, const std::string& file, bool append,
-                 std::size_t message_size)
+Device read_config(const std::string& name, const std::string& file, bool append)
 {
     std::ifstream in(file);
-    if (!in) {
-        std::fprintf(stderr, "cannot read %s\n", file.c_str());
-        return 1;
-    }
+    if (!in)
+        throw Error("cannot read " + file, errno);
     std::stringstream text;
     text << in.rdbuf();
     ParseOptions options;
     options.append = append;
     Config config = parse_config(text.str(), options);
     config.device.name = name;
+    return config.device;
+}
+
+/// Applies two configs in turn until killed: a device that never stops changing.
+int flip(const std::string& name, const std::string& file1, const std::string& file2)
+{
+    Device devices[2] = {read_config(name, file1, false), read_config(name, file2, false)};
+    for (unsigned i = 0;; ++i)
+        genl::set_device(devices[i % 2]);
+}
+
+int apply_config(const std::string& name, const std::string& file, bool append,
+                 std::size_t message_size)
+{
+    Device device = read_config(name, file, append);
     genl::SetOptions set_options;
     if (message_size)
         set_options.message_size = message_size;
     genl::TransferStats counters;
     auto start = std::chrono::steady_clock::now();
-    genl::set_device(config.device, set_options, &counters);
+    genl::set_device(device, set_options, &counters);
     std::fprintf(stderr, "set: %zu messages, %zu bytes, %.3f s\n", counters.messages,
                  counters.bytes, seconds_since(start));
     return 0;
 }
 
-/// A dump is consistent when every peer has the allowed IPs its key says it should: the race
-/// script writes configs where peer i of generation g holds 10.g.(i/256).(i%256)/32 and
-/// nothing else, and the generation is the first byte of the public key.
-int watch(const std::string& name, int rounds)
+/// A dump is consistent when it holds exactly `count` peers of one generation (the first byte
+/// of the public key), each with its one allowed IP 10.g.x.y/32: the race script
+/// (genl_race.sh) swaps whole generations of `count` peers, each swap in one message.
+int watch(const std::string& name, int rounds, std::size_t count)
 {
     std::size_t restarts = 0;
     for (int r = 0; r < rounds; ++r) {
         genl::TransferStats counters;
         Device d = genl::read_device(name, {}, {}, &counters);
         restarts += counters.restarts;
-        int generation = -1;
-        for (const Peer& p : d.peers) {
+        if (d.peers.size() != count) {
+            std::fprintf(stderr, "inconsistent dump in round %d: %zu peers, not %zu\n", r,
+                         d.peers.size(), count);
+            return 1;
+        }
+        int generation = d.peers.empty() ? 0 : d.peers[0].public_key.data()[0];
+        for (std::size_t i = 0; i < d.peers.size(); ++i) {
+            const Peer& p = d.peers[i];
             int g = p.public_key.data()[0];
-            if (generation < 0)
-                generation = g;
-            if (g != generation || p.allowed_ips.size() != 1 ||
-                p.allowed_ips[0].address[1] != g) {
-                std::fprintf(stderr, "inconsistent dump in round %d: generations %d and %d\n", r,
-                             generation, g);
+            if (g != generation || p.allowed_ips.size() != 1 || p.allowed_ips[0].address[1] != g) {
+                std::fprintf(stderr,
+                             "inconsistent dump in round %d: peer %zu is of generation %d after "
+                             "%d, with %zu allowed IPs\n",
+                             r, i, g, generation, p.allowed_ips.size());
                 return 1;
             }
         }
@@ -220,8 +239,10 @@ int main(int argc, char** argv)
             }
             return 0;
         }
-        if (cmd == "watch" && argc == 4)
-            return watch(argv[2], std::stoi(argv[3]));
+        if (cmd == "flip" && argc == 5)
+            return flip(argv[2], argv[3], argv[4]);
+        if (cmd == "watch" && argc == 5)
+            return watch(argv[2], std::stoi(argv[3]), std::stoul(argv[4]));
         if (cmd == "gen-peers" && (argc == 3 || argc == 4 || argc == 5))
             return gen_peers(std::stol(argv[2]), argc >= 4 ? std::stol(argv[3]) : 1,
                              argc == 5 ? std::stoi(argv[4]) : 1);
