@@ -13,6 +13,7 @@
 #include "hooks.h"
 #include "state.h"
 #include "undo.h"
+#include "userspace.h"
 
 namespace wgkit::quick {
 namespace {
@@ -107,7 +108,10 @@ void remove_firewall_like_original(const std::string& interface, const Io& io) {
 
 void down_like_original(const QuickFile& file, const Io& io) {
     delete_rules_like_original(file, io);
-    narrated(io, "ip link delete dev " + file.interface, [&] { net::link_delete(file.interface); });
+    narrated(io, "ip link delete dev " + file.interface, [&] {
+        net::link_delete(file.interface);
+        reap_userspace(file.interface);
+    });
     if (!file.dns.empty()) {
         std::string name = net::resolvconf_prefix() + file.interface;
         try {

@@ -75,15 +75,16 @@ Facts gather_facts(const QuickFile& file, bool for_routes) {
         return facts;
     }
     Device device = get_device(file.interface);
+    std::vector<net::Prefix> allowed_ips;
     for (const Peer& peer : device.peers)
         for (const AllowedIp& ip : peer.allowed_ips)
-            facts.allowed_ips.push_back(to_prefix(ip));
-    sort_like_wg_quick(facts.allowed_ips);
+            allowed_ips.push_back(to_prefix(ip));
+    sort_like_wg_quick(allowed_ips);
     if (device.fwmark && *device.fwmark)
         facts.fwmark = device.fwmark;
     bool auto_table = file.table.empty() || file.table == "auto";
     bool has_default = false;
-    for (const net::Prefix& p : facts.allowed_ips) {
+    for (const net::Prefix& p : allowed_ips) {
         bool covered = auto_table && p.length != 0 && net::route_covers(facts.ifindex, p);
         facts.covered.emplace_back(p, covered);
         has_default |= p.length == 0;

@@ -10,7 +10,6 @@
 #include <charconv>
 #include <cstdlib>
 #include <string>
-#include <thread>
 
 #include <wgkit/config.h>
 #include <wgkit/quick.h>
@@ -18,6 +17,7 @@
 
 #include "firewall_rules.h"
 #include "hooks.h"
+#include "userspace.h"
 
 namespace wgkit::quick {
 namespace {
@@ -52,17 +52,6 @@ void add_rule(StepContext& ctx, net::Rule rule) {
 std::string userspace_implementation() {
     const char* impl = std::getenv("WG_QUICK_USERSPACE_IMPLEMENTATION");
     return impl && *impl ? impl : "wireguard-go";
-}
-
-void wait_for_socket(const std::string& interface) {
-    std::string sock = uapi::socket_dir() + "/" + interface + ".sock";
-    for (int i = 0; i < 500; ++i) {
-        struct stat st {};
-        if (stat(sock.c_str(), &st) == 0)
-            return;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    throw Error("Timed out waiting for " + sock);
 }
 
 /// `ip link add`, or the userspace implementation when that fails (reference §4.4 step 3).

@@ -27,7 +27,13 @@ void make_dirs(const std::string& path) {
     }
 }
 
-std::string state_path(const std::string& interface) { return state_dir() + "/" + interface; }
+/// IF.<inode of this network namespace>: the run directory is shared by every namespace, and
+/// the same name may be up in two of them at once.
+std::string state_path(const std::string& interface) {
+    struct stat st {};
+    unsigned long long netns = stat("/proc/self/ns/net", &st) == 0 ? st.st_ino : 0;
+    return state_dir() + "/" + interface + "." + std::to_string(netns);
+}
 
 } // namespace
 

@@ -2,7 +2,7 @@
 #pragma once
 
 // Internal to lib/quick: the state record of an interface brought up by wgkit's wg-quick,
-// at state_dir()/IF. One header line, then one Record per line in the order done.
+// at state_dir()/IF.NETNS (NETNS: the inode of the network namespace). One header line, then one Record per line in the order done.
 
 #include <optional>
 #include <string>

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "firewall_rules.h"
+#include "userspace.h"
 
 namespace wgkit::quick {
 namespace {
@@ -42,7 +43,10 @@ void undo_rules(const std::vector<Record>& records, const Io& io) {
 void undo_link(const std::vector<Record>& records, const Io& io) {
     for (const Record& r : records)
         if (r.kind == Record::Kind::link)
-            attempt(io, "ip link delete dev " + r.name, [&] { net::link_delete(r.name); });
+            attempt(io, "ip link delete dev " + r.name, [&] {
+                net::link_delete(r.name);
+                reap_userspace(r.name);
+            });
 }
 
 void undo_dns(const std::vector<Record>& records, const Io& io) {

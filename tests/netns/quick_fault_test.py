@@ -75,7 +75,7 @@ def run_case(lab, tmp, index, name, case):
             raise ql.Failure(f"{name}: the last line does not name the step {step!r}:\n{r.stderr}")
         if q.run(["ip", "link", "show", ifname], check=False, env=env).returncode == 0:
             raise ql.Failure(f"{name}: {ifname} still exists\n{r.stderr}")
-        if os.path.exists(f"/var/run/wgkit/quick/{ifname}"):
+        if ql.state_records(ifname):
             raise ql.Failure(f"{name}: a state record was left behind")
         # wireguard-go exits (removing its socket) once it sees its TUN gone; give it time
         # on a loaded machine.

@@ -11,6 +11,7 @@ script that records what wg-quick asks (the records are part of the snapshot).
       |-- wgk-<tag>-q   our wg-quick runs here                 (overlay /etc: <tmp>/q/upper)
 """
 import difflib
+import glob
 import os
 import re
 import shutil
@@ -147,10 +148,11 @@ NORMALISATIONS = [
 
 def sort_link_local_runs(text):
     """Routes to random link-locals sit in the kernel's table in address order, so with two
-    interfaces their order is random too: sort each run of adjacent such lines."""
+    interfaces their order is random too; and the multicast routes of two veth ends come up
+    in whichever order their carrier events land: sort each run of adjacent such lines."""
     out, run = [], []
     for line in text.split("\n"):
-        if line.startswith("local fe80::<ll> "):
+        if line.startswith("local fe80::<ll> ") or line.startswith("multicast ff00::/8 "):
             run.append(line)
             continue
         out.extend(sorted(run))
@@ -193,10 +195,13 @@ def cleanup_interfaces(names):
                 os.unlink(os.path.join(nslib.SOCK_DIR, name + suffix))
             except FileNotFoundError:
                 pass
-        try:
-            os.unlink(os.path.join("/var/run/wgkit/quick", name))
-        except FileNotFoundError:
-            pass
+        for record in state_records(name):
+            os.unlink(record)
+
+
+def state_records(name):
+    """Our wg-quick's state records for an interface name (one per network namespace)."""
+    return glob.glob(os.path.join("/var/run/wgkit/quick", glob.escape(name) + ".*"))
 
 
 def run_scenarios(tmp, scenarios, tag):

@@ -155,68 +155,70 @@ def src_valid_mark_neutral(snapshot):
 def run_case(lab, tmp, index, name, setup, config, adjust):
     orig_if, our_if = ql.unique_name(f"wo{index:02d}"), ql.unique_name(f"wq{index:02d}")
     o, q = ql.Host(lab, f"o{index}", tmp), ql.Host(lab, f"q{index}", tmp)
-    if adjust.get("symlink_resolvconf"):
-        for h in (o, q):
-            real = os.path.join(h.root, "resolvconf.real")
-            os.rename(os.path.join(h.bin, "resolvconf"), real)
-            os.symlink(real, os.path.join(h.bin, "resolvconf"))
-    if setup:
-        o.sh(setup)
-        q.sh(setup)
-    o.write_etc(f"wireguard/{orig_if}.conf", config, 0o600)
-    q.write_etc(f"wireguard/{our_if}.conf", config, 0o600)
-    before_o, before_q = o.snapshot([orig_if]), q.snapshot([our_if])
-    ql.expect_equal(before_o, before_q, f"{name}: setup")
+    try:
+        if adjust.get("symlink_resolvconf"):
+            for h in (o, q):
+                real = os.path.join(h.root, "resolvconf.real")
+                os.rename(os.path.join(h.bin, "resolvconf"), real)
+                os.symlink(real, os.path.join(h.bin, "resolvconf"))
+        if setup:
+            o.sh(setup)
+            q.sh(setup)
+        o.write_etc(f"wireguard/{orig_if}.conf", config, 0o600)
+        q.write_etc(f"wireguard/{our_if}.conf", config, 0o600)
+        before_o, before_q = o.snapshot([orig_if]), q.snapshot([our_if])
+        ql.expect_equal(before_o, before_q, f"{name}: setup")
 
-    up_o = o.run([nslib.ORIGINAL_WG_QUICK, "up", orig_if], check=False)
-    up_q = q.run([ql.ours_wg_quick(), "up", our_if], check=False)
-    if up_o.returncode != 0:
-        raise ql.Failure(f"{name}: original up failed:\n{up_o.stderr}")
-    if up_q.returncode != 0:
-        raise ql.Failure(f"{name}: our up failed:\n{up_q.stderr}")
+        up_o = o.run([nslib.ORIGINAL_WG_QUICK, "up", orig_if], check=False)
+        up_q = q.run([ql.ours_wg_quick(), "up", our_if], check=False)
+        if up_o.returncode != 0:
+            raise ql.Failure(f"{name}: original up failed:\n{up_o.stderr}")
+        if up_q.returncode != 0:
+            raise ql.Failure(f"{name}: our up failed:\n{up_q.stderr}")
 
-    snap_o, snap_q = o.snapshot([orig_if]), q.snapshot([our_if])
-    if "mtu" in adjust:
-        old, new = adjust["mtu"]
-        snap_o = snap_o.replace(f"<if0>: <POINTOPOINT,MULTICAST,NOARP,UP,LOWER_UP> mtu {old}",
-                                f"<if0>: <POINTOPOINT,MULTICAST,NOARP,UP,LOWER_UP> mtu {new}")
-    if adjust.get("symlink_resolvconf"):
-        snap_o = snap_o.replace("# tun.<if0>", "# <if0>")
-    ql.expect_equal(snap_o, snap_q, f"{name}: state after up")
+        snap_o, snap_q = o.snapshot([orig_if]), q.snapshot([our_if])
+        if "mtu" in adjust:
+            old, new = adjust["mtu"]
+            snap_o = snap_o.replace(f"<if0>: <POINTOPOINT,MULTICAST,NOARP,UP,LOWER_UP> mtu {old}",
+                                    f"<if0>: <POINTOPOINT,MULTICAST,NOARP,UP,LOWER_UP> mtu {new}")
+        if adjust.get("symlink_resolvconf"):
+            snap_o = snap_o.replace("# tun.<if0>", "# <if0>")
+        ql.expect_equal(snap_o, snap_q, f"{name}: state after up")
 
-    t_o = ql.normalise(target_transcript(up_o.stderr, adjust), [orig_if])
-    t_q = ql.normalise(ours_transcript(up_q.stderr), [our_if])
-    if adjust.get("symlink_resolvconf"):
-        t_o = t_o.replace("resolvconf -a tun.<if0>", "resolvconf -a <if0>")
-    ql.expect_equal(t_o, t_q, f"{name}: transcript of up (original rewritten to the target)")
+        t_o = ql.normalise(target_transcript(up_o.stderr, adjust), [orig_if])
+        t_q = ql.normalise(ours_transcript(up_q.stderr), [our_if])
+        if adjust.get("symlink_resolvconf"):
+            t_o = t_o.replace("resolvconf -a tun.<if0>", "resolvconf -a <if0>")
+        ql.expect_equal(t_o, t_q, f"{name}: transcript of up (original rewritten to the target)")
 
-    random_port = "ListenPort" not in config
-    ql.expect_equal(ql.normalise(showconf(o, orig_if, random_port), [orig_if]),
-                    ql.normalise(showconf(q, our_if, random_port), [our_if]), f"{name}: device config")
+        random_port = "ListenPort" not in config
+        ql.expect_equal(ql.normalise(showconf(o, orig_if, random_port), [orig_if]),
+                        ql.normalise(showconf(q, our_if, random_port), [our_if]), f"{name}: device config")
 
-    down_o = o.run([nslib.ORIGINAL_WG_QUICK, "down", orig_if], check=False)
-    down_q = q.run([ql.ours_wg_quick(), "down", our_if], check=False)
-    if down_o.returncode != 0 or down_q.returncode != 0:
-        raise ql.Failure(f"{name}: down failed:\noriginal: {down_o.stderr}\nours: {down_q.stderr}")
-    t_o = ql.normalise(ours_transcript(down_o.stderr), [orig_if])
-    t_q = ql.normalise(ours_transcript(down_q.stderr), [our_if])
-    if adjust.get("symlink_resolvconf"):
-        t_o = t_o.replace("resolvconf -d tun.<if0>", "resolvconf -d <if0>")
-    ql.expect_equal(t_o, t_q, f"{name}: transcript of down")
+        down_o = o.run([nslib.ORIGINAL_WG_QUICK, "down", orig_if], check=False)
+        down_q = q.run([ql.ours_wg_quick(), "down", our_if], check=False)
+        if down_o.returncode != 0 or down_q.returncode != 0:
+            raise ql.Failure(f"{name}: down failed:\noriginal: {down_o.stderr}\nours: {down_q.stderr}")
+        t_o = ql.normalise(ours_transcript(down_o.stderr), [orig_if])
+        t_q = ql.normalise(ours_transcript(down_q.stderr), [our_if])
+        if adjust.get("symlink_resolvconf"):
+            t_o = t_o.replace("resolvconf -d tun.<if0>", "resolvconf -d <if0>")
+        ql.expect_equal(t_o, t_q, f"{name}: transcript of down")
 
-    after_o, after_q = o.snapshot([orig_if]), q.snapshot([our_if])
-    ql.expect_equal(after_o, after_q, f"{name}: state after down")
-    ql.expect_equal(src_valid_mark_neutral(without_hook_log(before_q)),
-                    src_valid_mark_neutral(without_hook_log(after_q)),
-                    f"{name}: ours after down vs before up", "before", "after")
-    if adjust.get("saved"):
-        saved_o = ql.normalise(o.read_etc(f"wireguard/{orig_if}.conf"), [orig_if])
-        saved_q = ql.normalise(q.read_etc(f"wireguard/{our_if}.conf"), [our_if])
-        ql.expect_equal(saved_o, saved_q, f"{name}: file written by SaveConfig")
-        mode = os.stat(os.path.join(q.upper, f"wireguard/{our_if}.conf")).st_mode & 0o777
-        if mode != 0o600:
-            raise ql.Failure(f"{name}: saved file mode {oct(mode)}, want 0600")
-    ql.cleanup_interfaces([orig_if, our_if])
+        after_o, after_q = o.snapshot([orig_if]), q.snapshot([our_if])
+        ql.expect_equal(after_o, after_q, f"{name}: state after down")
+        ql.expect_equal(src_valid_mark_neutral(without_hook_log(before_q)),
+                        src_valid_mark_neutral(without_hook_log(after_q)),
+                        f"{name}: ours after down vs before up", "before", "after")
+        if adjust.get("saved"):
+            saved_o = ql.normalise(o.read_etc(f"wireguard/{orig_if}.conf"), [orig_if])
+            saved_q = ql.normalise(q.read_etc(f"wireguard/{our_if}.conf"), [our_if])
+            ql.expect_equal(saved_o, saved_q, f"{name}: file written by SaveConfig")
+            mode = os.stat(os.path.join(q.upper, f"wireguard/{our_if}.conf")).st_mode & 0o777
+            if mode != 0o600:
+                raise ql.Failure(f"{name}: saved file mode {oct(mode)}, want 0600")
+    finally:
+        ql.cleanup_interfaces([orig_if, our_if])
 
 
 def body(tmp):

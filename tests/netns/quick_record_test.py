@@ -52,6 +52,8 @@ def changed_config(lab, tmp):
         q.write_etc(f"wireguard/{qi}.conf", FULL, 0o600)
         before = q.snapshot([qi])
         q.run([ql.ours_wg_quick(), "up", qi])
+        if len(ql.state_records(qi)) != 1:
+            raise ql.Failure(f"changed config: want one state record after up, have {ql.state_records(qi)}")
         q.write_etc(f"wireguard/{qi}.conf", CHANGED, 0o600)
         r = q.run([ql.ours_wg_quick(), "down", qi])
         want = "\n".join([
@@ -68,6 +70,8 @@ def changed_config(lab, tmp):
         ql.expect_equal(clean(before), clean(q.snapshot([qi])), "changed config: state after down",
                         "before", "after")
         ql.expect_equal(f"post-down {qi}\n", q.read_etc("wgk-hooklog"), "changed config: PostDown", "want", "ours")
+        if ql.state_records(qi):
+            raise ql.Failure(f"changed config: the record outlived down: {ql.state_records(qi)}")
     finally:
         ql.cleanup_interfaces([qi])
 

@@ -94,11 +94,11 @@ struct Step {
 
 /// Facts about the host read between phases; plan functions are pure over them.
 struct Facts {
-    /// Allowed IPs of the device after the config step, sorted as `sort -nr -k 2 -t /`.
-    std::vector<net::Prefix> allowed_ips;
     std::optional<std::uint32_t> fwmark;     ///< the device's fwmark, when non-zero
     std::uint32_t free_table = 51820;        ///< first table from 51820 with no routes
-    std::vector<std::pair<net::Prefix, bool>> covered; ///< allowed IP -> already routed
+    /// The device's allowed IPs after the config step, sorted as `sort -nr -k 2 -t /`, each
+    /// with whether `ip route show dev IF match` already finds a route for it.
+    std::vector<std::pair<net::Prefix, bool>> covered;
     bool src_valid_mark = false;             ///< net.ipv4.conf.all.src_valid_mark is 1
     bool use_nft = true;                     ///< nftables works (else iptables-restore)
     std::vector<net::Prefix> addresses4, addresses6; ///< of the link, for the firewall
