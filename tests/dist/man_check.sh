@@ -42,10 +42,11 @@ mentions wg.8 "$wg_text" show showconf set setconf addconf syncconf genkey genps
     latest-handshakes transfer persistent-keepalive dump \
     peer remove preshared-key endpoint \
     PrivateKey ListenPort FwMark PublicKey PresharedKey AllowedIPs Endpoint PersistentKeepalive \
-    WG_COLOR_MODE WG_HIDE_KEYS WG_ENDPOINT_RESOLUTION_RETRIES LOG_LEVEL
+    WG_COLOR_MODE WG_HIDE_KEYS WG_ENDPOINT_RESOLUTION_RETRIES LOG_LEVEL WGKIT_RUNSTATEDIR
 mentions wg-quick.8 "$quick_text" up down save strip reload --dry-run --help \
     Address DNS MTU Table PreUp PostUp PreDown PostDown SaveConfig IPForward IPMasquerade \
-    WG_QUICK_USERSPACE_IMPLEMENTATION WG_ENDPOINT_RESOLUTION_RETRIES /etc/wireguard/interface.conf
+    WG_QUICK_USERSPACE_IMPLEMENTATION WG_ENDPOINT_RESOLUTION_RETRIES /etc/wireguard/interface.conf \
+    WGKIT_QUICK_STATE_DIR WGKIT_QUICK_FIREWALL WGKIT_RUNSTATEDIR
 
 # Extensions are marked, decided behaviour is stated.
 for want in 'reload (extension)' '--dry-run (extension)' 'IPForward (extension)' \
