@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// What `wg set` and `wg setconf|addconf|syncconf` share.
+// What the subcommands of wg/ share: names, warnings, error text, applying a request.
 #pragma once
 
 #include <net/if.h>
@@ -22,6 +22,13 @@ inline std::string interface_name(std::string_view arg)
     return std::string(arg.substr(0, IFNAMSIZ - 1));
 }
 
+/// The text after "Unable to ...: ": strerror of the errno behind the error, as the original's
+/// perror prints it (the library's message when there is no errno).
+inline std::string error_text(const wgkit::Error& e)
+{
+    return e.code() ? std::strerror(e.code()) : e.what();
+}
+
 /// Parser warnings go to stderr, one line each, and do not change the exit status.
 inline wgkit::WarningSink stderr_warnings()
 {
@@ -38,7 +45,7 @@ inline int apply_device(const wgkit::Device& device)
     try {
         wgkit::set_device(device);
     } catch (const wgkit::Error& e) {
-        std::fprintf(stderr, "Unable to modify interface: %s\n", std::strerror(e.code()));
+        std::fprintf(stderr, "Unable to modify interface: %s\n", error_text(e).c_str());
         return 1;
     }
     return 0;

@@ -3,7 +3,7 @@
 // resolved, key files read) before one set request, so any error leaves the device untouched.
 #include "commands.h"
 #include "set_args.h"
-#include "set_common.h"
+#include "common.h"
 
 #include <cstdio>
 #include <cstring>

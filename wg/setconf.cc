@@ -5,7 +5,7 @@
 //   syncconf turns the running state into the file's, sending only what differs (target
 //            v1.0.20260223 semantics, PSK and keepalive dropped from the file are cleared).
 #include "commands.h"
-#include "set_common.h"
+#include "common.h"
 
 #include <sys/stat.h>
 
@@ -74,7 +74,7 @@ bool sync_with_running(wgkit::Device& wanted)
         running = wgkit::get_device(wanted.name);
     } catch (const wgkit::Error& e) {
         std::fprintf(stderr, "Unable to retrieve current interface configuration: %s\n",
-                     std::strerror(e.code()));
+                     error_text(e).c_str());
         return false;
     }
     if (!running.peers.empty())

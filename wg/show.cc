@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `wg show { <interface> | all | interfaces } [<field>]` (reference §1.2).
 #include "commands.h"
+#include "common.h"
 #include "print.h"
 
 #include <net/if.h>
@@ -42,7 +43,7 @@ wgkit::Device get_named_device(const std::string& name)
 {
     wgkit::Device device = wgkit::get_device(name);
     if (device.name.empty() || device.name.size() > IFNAMSIZ - 1)
-        device.name = name.substr(0, IFNAMSIZ - 1);
+        device.name = interface_name(name);
     return device;
 }
 
@@ -52,7 +53,7 @@ int list_or_fail(std::vector<std::string>& names)
         names = wgkit::list_interfaces();
         return 0;
     } catch (const wgkit::Error& e) {
-        std::fprintf(stderr, "Unable to list interfaces: %s\n", std::strerror(e.code()));
+        std::fprintf(stderr, "Unable to list interfaces: %s\n", error_text(e).c_str());
         return 1;
     }
 }
@@ -87,7 +88,7 @@ int show_all(const char* command, const char* field)
         } catch (const wgkit::Error& e) {
             flush(out);
             std::fprintf(stderr, "Unable to access interface %s: %s\n", names[i].c_str(),
-                         std::strerror(e.code()));
+                         error_text(e).c_str());
             continue;
         }
         if (field) {
@@ -113,7 +114,7 @@ int show_one(const char* command, const char* name, const char* field)
     try {
         device = get_named_device(name);
     } catch (const wgkit::Error& e) {
-        std::fprintf(stderr, "Unable to access interface: %s\n", std::strerror(e.code()));
+        std::fprintf(stderr, "Unable to access interface: %s\n", error_text(e).c_str());
         return 1;
     }
     Buffer out;

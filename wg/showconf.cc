@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `wg showconf <interface>`: the running config in the setconf format (reference §1.3).
 #include "commands.h"
+#include "common.h"
 
 #include <cstdio>
 #include <cstring>
@@ -22,7 +23,7 @@ int showconf_main(int argc, char* argv[])
     try {
         text = wgkit::format_config(wgkit::get_device(argv[1]));
     } catch (const wgkit::Error& e) {
-        std::fprintf(stderr, "Unable to access interface: %s\n", std::strerror(e.code()));
+        std::fprintf(stderr, "Unable to access interface: %s\n", error_text(e).c_str());
         return 1;
     }
     std::fwrite(text.data(), 1, text.size(), stdout);
