@@ -149,15 +149,17 @@ PeerResult write_peer(MessageWriter& msg, const Peer& peer, SetCursor& cursor)
         return PeerResult::DidNotFit;
 
     // A continued peer must not resend REPLACE_ALLOWEDIPS: the kernel would wipe the IPs the
-    // previous message just added. REMOVE_ME goes on every fragment.
+    // previous message just added. REMOVE_ME and UPDATE_ONLY go on every fragment: the kernel
+    // skips a fragment of an absent peer only when it carries one of them, and would otherwise
+    // create the peer that the first fragment removed or declined to create.
     bool first_fragment = !cursor.peer_started;
     std::uint32_t flags = 0;
     if (peer.remove)
         flags |= WGPEER_F_REMOVE_ME;
+    if (peer.update_only)
+        flags |= WGPEER_F_UPDATE_ONLY;
     if (first_fragment && peer.replace_allowed_ips)
         flags |= WGPEER_F_REPLACE_ALLOWEDIPS;
-    if (first_fragment && peer.update_only)
-        flags |= WGPEER_F_UPDATE_ONLY;
     if (first_fragment && !write_peer_fields(msg, peer))
         return PeerResult::DidNotFit;
     if (flags && !msg.put_u32(kPeerLevel, WGPEER_A_FLAGS, flags))

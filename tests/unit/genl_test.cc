@@ -438,26 +438,34 @@ TEST_CASE("allowed-IP removal carries WGALLOWEDIP_A_FLAGS, additions do not")
     REQUIRE(m.peers.at(peer.public_key).ips == std::vector<AllowedIp>{ip4(0x0a000001, 32)});
 }
 
-TEST_CASE("update-only is sent on the first fragment only")
+TEST_CASE("update-only goes on every fragment, as remove does")
 {
+    // Otherwise a continued fragment would create the peer the first one declined to create.
     Device d;
     d.name = "wg0";
     Peer peer;
     peer.public_key = test_key(1);
     peer.update_only = true;
+    peer.replace_allowed_ips = true;
+    for (std::uint32_t i = 0; i < 300; ++i)
+        peer.allowed_ips.push_back(ip4(0x0a000000 + i, 32));
     d.peers = {peer};
-    auto messages = encode_set_device(d, kFamily, 4096);
-    REQUIRE(messages.size() == 1);
-    const auto& bytes = messages[0];
-    std::size_t at = NLMSG_HDRLEN + GENL_HDRLEN;
-    bool found = false;
-    for (const nlattr* a : children(bytes.data() + at, bytes.size() - at))
-        if (type_of(a) == WGDEVICE_A_PEERS)
-            for (const nlattr* p : children(a))
-                for (const nlattr* f : children(p))
-                    if (type_of(f) == WGPEER_A_FLAGS)
-                        found = value_of<std::uint32_t>(f) == WGPEER_F_UPDATE_ONLY;
-    REQUIRE(found);
+    auto messages = encode_set_device(d, kFamily, 1024);
+    REQUIRE(messages.size() > 2);
+    for (std::size_t m = 0; m < messages.size(); ++m) {
+        const auto& bytes = messages[m];
+        std::size_t at = NLMSG_HDRLEN + GENL_HDRLEN;
+        std::optional<std::uint32_t> flags;
+        for (const nlattr* a : children(bytes.data() + at, bytes.size() - at))
+            if (type_of(a) == WGDEVICE_A_PEERS)
+                for (const nlattr* p : children(a))
+                    for (const nlattr* f : children(p))
+                        if (type_of(f) == WGPEER_A_FLAGS)
+                            flags = value_of<std::uint32_t>(f);
+        std::uint32_t want = m == 0 ? WGPEER_F_UPDATE_ONLY | WGPEER_F_REPLACE_ALLOWEDIPS
+                                    : WGPEER_F_UPDATE_ONLY;
+        REQUIRE(flags == want);
+    }
 }
 
 TEST_CASE("a message too small for any progress is EMSGSIZE, not an endless loop")
