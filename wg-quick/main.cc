@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -107,6 +108,8 @@ int main(int argc, char** argv) {
         return 1;
     }
     become_root(argv);
+    // The original exports LC_ALL=C; its hooks, resolvconf and iptables-restore see it.
+    setenv("LC_ALL", "C", 1);
     try {
         return run(args[0], args[1]);
     } catch (const std::exception& e) {

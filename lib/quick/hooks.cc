@@ -22,7 +22,9 @@ std::string expand_hook(const std::string& hook, const std::string& interface) {
 }
 
 void run_hook(const std::string& command) {
-    int status = net::run_program({"bash", "-c", command});
+    // The original evals hooks in a subshell of itself, which inherits its `set -e -o
+    // pipefail` and `shopt -s extglob`: "false; true" fails there, and must here.
+    int status = net::run_program({"bash", "-e", "-o", "pipefail", "-O", "extglob", "-c", command});
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         throw Error("");
 }

@@ -33,6 +33,8 @@ CASES = {
                     iface("Address = 10.32.0.2/24\nTable = 1234", [peer(PEER1, "10.160.0.0/16, 10.161.0.0/16")]),
                     None, "route add 10.160.0.0/16", None),
     "postup_false": ("", iface(FULL + "PostUp = true\nPostUp = false", FULL_PEER), None, "false", None),
+    # The original's hooks inherit its `set -e`: a failing first command fails the hook.
+    "postup_errexit": ("", iface(FULL + "PostUp = false; true", FULL_PEER), None, "false; true", None),
     "sigterm_in_postup": ("", iface(FULL + "PostUp = touch /etc/wgk-postup; sleep 30", FULL_PEER), None,
                           "sleep 30", signal.SIGTERM),
     "sigint_in_postup": ("", iface(FULL + "PostUp = touch /etc/wgk-postup; sleep 30", FULL_PEER), None,
