@@ -32,7 +32,7 @@ std::optional<wgkit::Config> try_parse(std::string_view text, bool quick, bool a
 
 } // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+void wgkit_fuzz::config_input(const std::uint8_t* data, std::size_t size)
 {
     std::string_view text = wgkit_fuzz::as_text(data, size);
 
@@ -48,5 +48,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(again.has_value(), "showconf text parses");
         check(wgkit::format_config(again->device) == shown, "showconf text parses to itself");
     }
-    return 0;
 }
+
+WGKIT_FUZZ_TARGET(config_input)

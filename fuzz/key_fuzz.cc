@@ -101,7 +101,7 @@ std::string lowercase(std::string_view text)
 
 } // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+void wgkit_fuzz::key_input(const std::uint8_t* data, std::size_t size)
 {
     std::string_view text = wgkit_fuzz::as_text(data, size);
 
@@ -130,5 +130,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(back && *back == key, "from_hex(hex(k)) == k");
         check(key.is_zero() == (key == Key{}), "is_zero agrees with comparison to the zero key");
     }
-    return 0;
 }
+
+WGKIT_FUZZ_TARGET(key_input)

@@ -6,6 +6,7 @@
 // parses must serialize back to itself.
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -44,12 +45,14 @@ quick::Facts facts_for(const quick::QuickFile& file, std::uint8_t choice)
             prefix.family = ip.family;
             prefix.address = ip.address;
             prefix.length = ip.cidr;
-            facts.allowed_ips.push_back(prefix);
             facts.covered.emplace_back(prefix, covered);
             covered = !covered;
             (ip.family == AF_INET6 ? facts.addresses6 : facts.addresses4).push_back(prefix);
         }
     }
+    // As gather_facts orders them: longest prefix first.
+    std::stable_sort(facts.covered.begin(), facts.covered.end(),
+                     [](const auto& a, const auto& b) { return a.first.length > b.first.length; });
     return facts;
 }
 
@@ -77,10 +80,10 @@ void records(std::string_view text)
 
 } // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+void wgkit_fuzz::quick_input(const std::uint8_t* data, std::size_t size)
 {
     if (size == 0)
-        return 0;
+        return;
     std::uint8_t choice = data[0];
     std::string_view text = wgkit_fuzz::as_text(data + 1, size - 1);
     records(text);
@@ -90,7 +93,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         file = quick::split_config(text);
     } catch (const wgkit::Error& e) {
         check(std::string_view(e.what()).ends_with("is neither true nor false"), "only SaveConfig fails the split");
-        return 0;
+        return;
     }
     file.interface = "wgfuzz0";
     std::string stripped = quick::strip(file);
@@ -102,5 +105,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     count_steps(quick::plan_link_and_config(file));
     count_steps(quick::plan_addresses_mtu_dns(file, facts));
     count_steps(quick::plan_routes_and_post_up(file, facts));
-    return 0;
 }
+
+WGKIT_FUZZ_TARGET(quick_input)

@@ -11,7 +11,7 @@
 #include <wgkit/error.h>
 
 #include "fuzz_common.h"
-#include "uapi_codec.h"
+#include "../lib/wireguard/uapi_codec.h"
 
 using wgkit_fuzz::check;
 
@@ -62,10 +62,11 @@ void get_reply(std::string_view text)
 
 } // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+void wgkit_fuzz::uapi_input(const std::uint8_t* data, std::size_t size)
 {
     std::string_view text = wgkit_fuzz::as_text(data, size);
     get_reply(text);
     set_reply(text);
-    return 0;
 }
+
+WGKIT_FUZZ_TARGET(uapi_input)

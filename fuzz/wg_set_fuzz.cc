@@ -17,7 +17,7 @@
 
 #include "../wg/set_args.h"
 #include "fuzz_common.h"
-#include "uapi_codec.h"
+#include "../lib/wireguard/uapi_codec.h"
 
 using wgkit_fuzz::check;
 
@@ -49,7 +49,7 @@ std::string memory_file(std::string_view contents, Fds& fds)
 
 } // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+void wgkit_fuzz::wg_set_input(const std::uint8_t* data, std::size_t size)
 {
     std::string_view text = wgkit_fuzz::as_text(data, size);
     std::vector<std::string> tokens;
@@ -81,12 +81,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         });
     } catch (const wg::InvalidArgument& e) {
         check(e.token != nullptr, "an invalid argument names its token");
-        return 0;
+        return;
     } catch (const wgkit::Error& e) {
         check(e.what()[0] != '\0', "an error has a message");
-        return 0;
+        return;
     }
     wgkit::uapi::SecretString request = wgkit::uapi::encode_set(device);
     check(request.starts_with("set=1\n"), "a set request starts with set=1");
-    return 0;
 }
+
+WGKIT_FUZZ_TARGET(wg_set_input)
