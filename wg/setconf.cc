@@ -55,6 +55,9 @@ bool parse_file(const char* command, const char* path, const std::string& text, 
     try {
         device = wgkit::parse_config(text, options).device;
         return true;
+    } catch (const wgkit::EnvironmentInvalid& e) {
+        // The original exits on a bad WG_ENDPOINT_RESOLUTION_RETRIES at once, with no summary.
+        std::fprintf(stderr, "%s\n", e.what());
     } catch (const wgkit::ConfigInvalid& e) {
         std::fprintf(stderr, "%s\nInvalid configuration\n", e.what());
     } catch (const wgkit::Error& e) {
