@@ -39,22 +39,22 @@ ip link add vA$$ netns "$a" type veth peer name vB$$ netns "$b"
 ip -n "$a" addr add 192.0.2.1/24 dev vA$$; ip -n "$a" link set vA$$ up; ip -n "$a" link set lo up
 ip -n "$b" addr add 192.0.2.2/24 dev vB$$; ip -n "$b" link set vB$$ up; ip -n "$b" link set lo up
 
-step "wireguard-go in each, configured with wgkit's wg setconf"
-WG_PROCESS_FOREGROUND=1 ip netns exec "$a" wireguard-go -f wa$$ >/dev/null 2>&1 &
-WG_PROCESS_FOREGROUND=1 ip netns exec "$b" wireguard-go -f wb$$ >/dev/null 2>&1 &
-for _ in $(seq 100); do [[ -S /var/run/wireguard/wa$$.sock && -S /var/run/wireguard/wb$$.sock ]] && break; sleep 0.05; done
+step "wgkit's wg-quick up in each (no kernel module here: it falls back to wireguard-go)"
+wgq=$PWD/$build/wg-quick/wg-quick
 umask 077
 conf=$(mktemp -d)
 trap 'cleanup; rm -rf "$conf"' EXIT
-printf '[Interface]\nPrivateKey = %s\nListenPort = 51820\n\n[Peer]\nPublicKey = %s\nAllowedIPs = 10.0.0.2/32\nEndpoint = 192.0.2.2:51820\n' "$ka" "$pb" > "$conf/a.conf"
-printf '[Interface]\nPrivateKey = %s\nListenPort = 51820\n\n[Peer]\nPublicKey = %s\nAllowedIPs = 10.0.0.1/32\nEndpoint = 192.0.2.1:51820\n' "$kb" "$pa" > "$conf/b.conf"
-ip netns exec "$a" "$wg" setconf wa$$ "$conf/a.conf"
-ip netns exec "$b" "$wg" setconf wb$$ "$conf/b.conf"
-ip -n "$a" addr add 10.0.0.1/24 dev wa$$; ip -n "$a" link set wa$$ up
-ip -n "$b" addr add 10.0.0.2/24 dev wb$$; ip -n "$b" link set wb$$ up
+printf '[Interface]\nAddress = 10.0.0.1/24\nPrivateKey = %s\nListenPort = 51820\n\n[Peer]\nPublicKey = %s\nAllowedIPs = 10.0.0.2/32\nEndpoint = 192.0.2.2:51820\n' "$ka" "$pb" > "$conf/wa$$.conf"
+printf '[Interface]\nAddress = 10.0.0.2/24\nPrivateKey = %s\nListenPort = 51820\n\n[Peer]\nPublicKey = %s\nAllowedIPs = 10.0.0.1/32\nEndpoint = 192.0.2.1:51820\n' "$kb" "$pa" > "$conf/wb$$.conf"
+ip netns exec "$a" "$wgq" up "$conf/wa$$.conf"
+ip netns exec "$b" "$wgq" up "$conf/wb$$.conf"
 
 step "Ping through the tunnel: 10.0.0.1 -> 10.0.0.2"
 ip netns exec "$a" ping -c 3 -i 0.2 -W 2 10.0.0.2 | tail -2
 
 step "wg show (node A)"
 WG_COLOR_MODE=always ip netns exec "$a" "$wg" show wa$$
+
+step "wg-quick down in each"
+ip netns exec "$a" "$wgq" down "$conf/wa$$.conf"
+ip netns exec "$b" "$wgq" down "$conf/wb$$.conf"
