@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+// The wg(8) configuration format: parser, value parsers shared with `wg set`, and the
+// `wg showconf` writer.
+//
+// Thread safety: every function is reentrant and keeps no state between calls. parse_config
+// and parse_endpoint may block in getaddrinfo and sleep between resolution retries
+// (WG_ENDPOINT_RESOLUTION_RETRIES, read from the environment at each call).
+
 #include <cstdint>
 #include <functional>
 #include <optional>

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+// The Device/Peer/AllowedIp model: the one currency between the parser, the backends, the diff
+// and the printers. Thread safety: plain values, to be shared read-only or copied.
+
 #include <netinet/in.h>
 #include <sys/socket.h>
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+// Thread safety: Error is a plain value; throw_errno is reentrant.
+
 #include <stdexcept>
 #include <string>
 

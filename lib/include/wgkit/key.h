@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+// Keys: constant-time base64 and hex, X25519 public keys (OpenSSL EVP), generation.
+//
+// Thread safety: Key and KeyText are plain values; every function is reentrant. generate_*
+// read the kernel's random pool (getrandom), public_key uses OpenSSL, which is thread-safe.
+
 #include <array>
 #include <cstddef>
 #include <cstdint>

@@ -5,6 +5,9 @@
 // libnl-route-3), nftables (libnftables), iptables-restore, sysctl and resolvconf.
 // Each function does one thing, throws wgkit::Error on failure and never prints.
 // Everything acts on the calling thread's network namespace.
+// Thread safety: no shared state except that spawning a program (resolvconf, iptables-restore,
+// hooks) installs process-wide SIGINT/SIGTERM handlers that interrupted() reports; use these
+// functions from one thread per process when signals matter, otherwise from any thread.
 
 #include <array>
 #include <cstdint>

@@ -5,6 +5,10 @@
 // steps, each with the `[#] ...` line the original prints for the equivalent command, an
 // action and what to record for undo), apply (runs steps, records each in a state file,
 // undoes in reverse on failure or SIGINT/SIGTERM) and down/save/strip.
+//
+// Thread safety: split_config, the plan functions and strip are pure. up, down and save change
+// the host, write the state record and install process-wide SIGINT/SIGTERM handlers: call them
+// from one thread at a time per process, as the wg-quick CLI does.
 
 #include <functional>
 #include <optional>

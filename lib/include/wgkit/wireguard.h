@@ -1,6 +1,14 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+// Reading and changing WireGuard devices, through the kernel's generic netlink family or a
+// userspace implementation's UAPI socket, chosen per interface as wg(8) chooses.
+//
+// Thread safety: there is no global state. Every call opens its own netlink or UAPI socket and
+// closes it before returning, so calls may run at the same time from several threads; they act
+// in the network namespace of the calling thread. Two threads or processes changing the same
+// interface at once race as two `wg set` commands would. diff_devices is a pure function.
+
 #include <string>
 #include <string_view>
 #include <vector>
