@@ -22,6 +22,7 @@ export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 programs=(
   bash ip nft ping wg wg-quick wireguard-go modprobe sysctl
   iptables ip6tables iptables-restore iptables-save ip6tables-restore ip6tables-save
+  /usr/bin/time  # GNU time, for peak RSS in bench/vm.sh (by path: 'time' is a bash keyword)
 )
 # Modules the kernel may ask for (request_module -> /sbin/modprobe) beyond WireGuard's: veth
 # and tun for topologies, netfilter for nft/iptables as wg-quick uses them.
