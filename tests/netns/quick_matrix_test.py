@@ -10,6 +10,7 @@ same configuration, and after `down` both namespaces must be back to their pre-u
 Where the target differs from 1.0.20210914 in effect, the expected state is the original's
 with exactly that difference applied (each case says which).
 """
+import glob
 import os
 import re
 import subprocess
@@ -29,15 +30,6 @@ def genkey():
 K = [genkey() for _ in range(3)]
 PRIV, PEER1, PEER2 = K[0][0], K[1][1], K[2][1]
 
-# Fixed MACs and no IPv6 link-locals on the veths: their DAD would race the snapshots.
-VETH_1400 = ("ip link add va address 02:00:00:00:01:0a type veth peer name vb address 02:00:00:00:01:0b && "
-             "ip link set va addrgenmode none && ip link set vb addrgenmode none && ip addr add 192.0.2.1/24 dev va && "
-             "ip link set va mtu 1400 up && ip link set vb up")
-VETH_1420 = ("ip link add vc address 02:00:00:00:02:0c type veth peer name vd address 02:00:00:00:02:0d && "
-             "ip link set vc addrgenmode none && ip link set vd addrgenmode none && ip addr add 198.51.100.1/24 dev vc && "
-             "ip link set vc mtu 1420 up && ip link set vd up")
-
-
 def iface(extra, peers):
     return f"[Interface]\nPrivateKey = {PRIV}\n{extra}\n" + "".join(peers)
 
@@ -49,45 +41,39 @@ def peer(pub, allowed, endpoint=None):
     return text
 
 
-# name -> (setup shell, config text, adjustments of the original's snapshot/transcript)
-MATRIX = {
-    "client32": ("", iface("Address = 10.1.0.2/32", [peer(PEER1, "10.1.0.1/32", "127.0.0.1:51999")]), {}),
-    "relay24": ("", iface("Address = 10.2.0.1/24\nListenPort = 51820",
-                          [peer(PEER1, "10.2.0.2/32"), peer(PEER2, "10.2.0.3/32, 10.2.0.0/24")]), {}),
-    "full4": ("", iface("Address = 10.3.0.2/32", [peer(PEER1, "0.0.0.0/0", "127.0.0.1:51999")]), {}),
-    "full46": ("", iface("Address = 10.4.0.2/32, fd04::2/128\nAddress = 10.98.0.2/32",
-                         [peer(PEER1, "0.0.0.0/0, ::/0, 10.50.0.0/16", "127.0.0.1:51999")]), {}),
-    "table_off": ("", iface("Address = 10.5.0.2/24\nTable = off", [peer(PEER1, "0.0.0.0/0, 10.55.0.0/16")]), {}),
-    "table_1234": ("", iface("Address = 10.6.0.2/24\nTable = 1234",
-                             [peer(PEER1, "0.0.0.0/0, 10.60.0.0/16, fd06::/64")]), {}),
-    "table_named": ("", iface("Address = 10.7.0.2/24\nTable = wgktest", [peer(PEER1, "0.0.0.0/0, 10.70.0.0/16")]), {}),
-    "mtu_explicit": ("", iface("Address = 10.8.0.2/24\nMTU = 1280", [peer(PEER1, "10.80.0.0/16")]), {}),
-    "mtu_endpoint": (VETH_1400, iface("Address = 10.9.0.2/24", [peer(PEER1, "10.90.0.0/16", "192.0.2.2:51820")]), {}),
-    "mtu_default_route": (VETH_1400 + " && ip route add default via 192.0.2.2 dev va",
-                          iface("Address = 10.11.0.2/24", [peer(PEER1, "10.91.0.0/16")]), {}),
-    # 5150cd6: the smallest endpoint route MTU (1400) wins; 1.0.20210914 took the largest (1420).
-    "mtu_smallest": (VETH_1400 + " && " + VETH_1420,
-                     iface("Address = 10.12.0.2/24", [peer(PEER1, "10.92.0.0/16", "192.0.2.2:51820"),
-                                                      peer(PEER2, "10.93.0.0/16", "198.51.100.2:51820")]),
-                     {"mtu": ("1340", "1320")}),
-    "dns": ("", iface("Address = 10.10.0.2/24, fd10::2/64\nDNS = 10.10.0.1, fd10::1, example.com\nDNS = corp.local",
-                      [peer(PEER1, "10.100.0.0/16")]), {}),
-    # d3b40af: no `tun.` prefix when resolvconf is a symlink; 1.0.20210914 always used it.
-    "dns_symlinked_resolvconf": ("", iface("Address = 10.13.0.2/24\nDNS = 10.13.0.1", [peer(PEER1, "10.130.0.0/16")]),
-                                 {"symlink_resolvconf": True}),
-    "hooks": ("", iface("Address = 10.14.0.2/24\n"
-                        "PreUp = echo pre-up %i >> /etc/wgk-hooklog\n"
-                        "PostUp = echo post-up %i >> /etc/wgk-hooklog; echo second %i >> /etc/wgk-hooklog\n"
-                        "PreDown = echo pre-down %i >> /etc/wgk-hooklog\n"
-                        "PostDown = echo post-down %i >> /etc/wgk-hooklog",
-                        [peer(PEER1, "10.140.0.0/16")]), {}),
-    "save_config": ("", iface("Address = 10.15.0.2/24\nListenPort = 51821\nMTU = 1400\nSaveConfig = true\n"
-                              "DNS = 10.15.0.1\nPostUp = true %i",
-                              [peer(PEER1, "10.150.0.0/16", "127.0.0.1:51999")]), {"saved": True}),
-    "fwmark_given": ("", iface("Address = 10.16.0.2/24\nFwMark = 0x1234", [peer(PEER1, "0.0.0.0/0")]), {}),
-    "table_51820_taken": ("ip route add 10.200.0.0/16 dev lo table 51820",
-                          iface("Address = 10.17.0.2/24", [peer(PEER1, "0.0.0.0/0")]), {}),
-}
+CONFIG_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "quick-configs")
+
+
+def load_case(path):
+    """One shared matrix case (tests/quick-configs/README.md): (setup shell, config text,
+    adjustments of the original's snapshot/transcript)."""
+    setup, adjust, lines = [], {}, []
+    with open(path) as f:
+        for line in f.read().splitlines():
+            if not line.startswith("#@ "):
+                lines.append(line)
+                continue
+            key, _, value = line[3:].partition(" ")
+            if key == "setup":
+                setup.append(value)
+            elif key == "target-mtu":
+                adjust["mtu"] = tuple(value.split())
+            elif key == "symlink-resolvconf":
+                adjust["symlink_resolvconf"] = True
+            else:
+                raise ValueError(f"{path}: unknown directive {key!r}")
+    config = "\n".join(lines) + "\n"
+    for placeholder, value in (("@PRIV@", PRIV), ("@PEER1@", PEER1), ("@PEER2@", PEER2)):
+        config = config.replace(placeholder, value)
+    if re.search(r"^SaveConfig = true$", config, re.M):
+        adjust["saved"] = True
+    shell = ". " + os.path.join(CONFIG_DIR, "setup.sh") + " && " + " && ".join(setup) if setup else ""
+    return shell, config, adjust
+
+
+# name -> (setup shell, config text, adjustments), from the files both backends share
+MATRIX = {os.path.basename(p)[:-len(".conf")]: load_case(p)
+          for p in sorted(glob.glob(os.path.join(CONFIG_DIR, "*.conf")))}
 
 
 def target_transcript(stderr, adjust, src_valid_mark_was_set=False):
