@@ -30,18 +30,32 @@ constexpr int range_mask(int c, int lo, int hi) noexcept
     return ((lo - 1 - c) & (c - hi - 1)) >> 8;
 }
 
-/// The 6-bit value of a base64 character, or -1 for anything outside the standard alphabet.
-constexpr int base64_value(unsigned char ch) noexcept
+/// A run of consecutive characters of an alphabet, and the value of its first character.
+struct CharRange {
+    int first, last, value;
+};
+
+/// The value of `ch` in an alphabet given as disjoint ranges, or -1 when it is in none. Every
+/// range is tested (no early exit) and each adds (value + 1) under its mask, so the time does
+/// not depend on the character.
+template <std::size_t N>
+constexpr int alphabet_value(unsigned char ch, const CharRange (&alphabet)[N]) noexcept
 {
     const int c = ch;
     int value = -1;
-    // Each term adds (value + 1) when its range matches; the ranges are disjoint.
-    value += range_mask(c, 'A', 'Z') & (c - 'A' + 1);
-    value += range_mask(c, 'a', 'z') & (c - 'a' + 26 + 1);
-    value += range_mask(c, '0', '9') & (c - '0' + 52 + 1);
-    value += range_mask(c, '+', '+') & (62 + 1);
-    value += range_mask(c, '/', '/') & (63 + 1);
+    for (const CharRange& r : alphabet)
+        value += range_mask(c, r.first, r.last) & (c - r.first + r.value + 1);
     return value;
+}
+
+constexpr CharRange base64_alphabet[] = {
+    {'A', 'Z', 0}, {'a', 'z', 26}, {'0', '9', 52}, {'+', '+', 62}, {'/', '/', 63}};
+constexpr CharRange hex_alphabet[] = {{'0', '9', 0}, {'a', 'f', 10}, {'A', 'F', 10}};
+
+/// The 6-bit value of a base64 character, or -1 for anything outside the standard alphabet.
+constexpr int base64_value(unsigned char ch) noexcept
+{
+    return alphabet_value(ch, base64_alphabet);
 }
 
 /// The base64 character of a 6-bit value. Starts from 'A' + v and corrects the offset at each
@@ -59,12 +73,7 @@ constexpr char base64_char(int v) noexcept
 /// The value of a hex digit of either case, or -1.
 constexpr int hex_value(unsigned char ch) noexcept
 {
-    const int c = ch;
-    int value = -1;
-    value += range_mask(c, '0', '9') & (c - '0' + 1);
-    value += range_mask(c, 'a', 'f') & (c - 'a' + 10 + 1);
-    value += range_mask(c, 'A', 'F') & (c - 'A' + 10 + 1);
-    return value;
+    return alphabet_value(ch, hex_alphabet);
 }
 
 /// The lowercase hex digit of a nibble.
