@@ -25,8 +25,10 @@ CtxPtr new_context() {
 }
 
 /// Runs `script`; returns its output, or throws with nft's own error text.
-std::string run(std::string_view script) {
+std::string run(std::string_view script, bool handles = false) {
     CtxPtr ctx = new_context();
+    if (handles)
+        nft_ctx_output_set_flags(ctx.get(), nft_ctx_output_get_flags(ctx.get()) | NFT_CTX_OUTPUT_HANDLE);
     std::string text(script);
     if (nft_run_cmd_from_buffer(ctx.get(), text.c_str()) != 0) {
         std::string err = nft_ctx_get_error_buffer(ctx.get());
@@ -51,5 +53,7 @@ bool nft_available() {
 void nft_run(std::string_view script) { run(script); }
 
 std::string nft_list_tables() { return run("list tables"); }
+
+std::string nft_output(std::string_view command, bool handles) { return run(command, handles); }
 
 } // namespace wgkit::net

@@ -98,7 +98,7 @@ QuickFile read_config(const ConfigLocation& location) {
         throw Error("`" + location.path + "' does not exist");
     std::ostringstream text;
     text << in.rdbuf();
-    QuickFile file = split_config(text.str());
+    QuickFile file = split_config(text.str(), location.path);
     file.interface = location.interface;
     file.path = location.path;
     return file;

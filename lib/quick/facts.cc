@@ -99,6 +99,8 @@ Facts gather_facts(const QuickFile& file, bool for_routes) {
         facts.addresses4 = net::address_list(file.interface, AF_INET);
         facts.addresses6 = net::address_list(file.interface, AF_INET6);
     }
+    if (!file.ip_forward.empty() || !file.ip_masquerade.empty()) // forward.cc's firewall
+        facts.use_nft = nft_usable();
     return facts;
 }
 

@@ -44,13 +44,21 @@ std::string iptables_script(const std::string& interface, std::uint32_t table,
 
 std::string iptables_removal(const std::string& saved, const std::string& interface) {
     std::string marker = "-m comment --comment \"wg-quick(8) rule for " + interface + "\"";
+    // IPForward's chain (forward.cc) in this table: emptied and deleted once its jump is gone.
+    std::string chain = "WGKIT-FWD-" + interface;
     std::istringstream in(saved);
     std::string line, out;
-    bool found = false;
+    bool found = false, has_chain = false;
     while (std::getline(in, line)) {
         // `read -r` trims surrounding whitespace before the patterns are tested.
         while (!line.empty() && (line.back() == ' ' || line.back() == '\t'))
             line.pop_back();
+        if (line.starts_with(":" + chain + " "))
+            found = has_chain = true;
+        if (line == "COMMIT" && has_chain) {
+            out += "-F " + chain + "\n-X " + chain + "\n";
+            has_chain = false;
+        }
         bool ours = line.starts_with("-A ") && line.find(marker, 3) != std::string::npos;
         if (!(line.starts_with('*') || line == "COMMIT" || ours))
             continue;

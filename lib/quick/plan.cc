@@ -16,6 +16,7 @@
 #include <wgkit/wireguard.h>
 
 #include "firewall_rules.h"
+#include "forward.h"
 #include "hooks.h"
 #include "userspace.h"
 
@@ -234,6 +235,7 @@ std::vector<Step> plan_routes_and_post_up(const QuickFile& file, const Facts& fa
             }
         }
     }
+    add_forward_steps(steps, file, facts); // IPForward, IPMasquerade (wgkit extensions)
     add_hook_steps(steps, file.post_up, ifname);
     return steps;
 }

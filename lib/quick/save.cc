@@ -53,6 +53,10 @@ std::string interface_section(const QuickFile& file) {
         out += "MTU = " + std::to_string(net::link_mtu(net::link_index(file.interface))) + "\n";
     if (!file.table.empty())
         out += "Table = " + file.table + "\n";
+    if (!file.ip_forward.empty())
+        out += "IPForward = " + file.ip_forward + "\n";
+    if (!file.ip_masquerade.empty())
+        out += "IPMasquerade = " + file.ip_masquerade + "\n";
     if (file.save_config)
         out += "SaveConfig = true\n";
     for (const std::string& h : file.pre_up)

@@ -83,12 +83,29 @@ std::vector<std::string> read_lines(std::string_view text) {
     return lines;
 }
 
+/// IPForward / IPMasquerade (wgkit extensions): checked here, before anything runs, so a typo
+/// cannot leave a relay half configured.
+std::string read_families(std::string_view key, std::string_view value, std::string_view path,
+                          std::size_t line_number) {
+    for (std::string_view ok : {"yes", "no", "ipv4", "ipv6"})
+        if (same(value, ok))
+            return std::string(value);
+    std::string where = path.empty() ? "line " + std::to_string(line_number)
+                                     : std::string(path) + ":" + std::to_string(line_number);
+    throw Error(where + ": `" + std::string(value) + "' is not a valid " + std::string(key) +
+                " value (yes, no, ipv4 or ipv6)");
+}
+
 } // namespace
 
-QuickFile split_config(std::string_view text) {
+QuickFile split_config(std::string_view text) { return split_config(text, {}); }
+
+QuickFile split_config(std::string_view text, std::string_view path) {
     QuickFile file;
     bool interface_section = false;
+    std::size_t line_number = 0;
     for (const std::string& line : read_lines(text)) {
+        ++line_number;
         std::string_view stripped = std::string_view(line).substr(0, line.find('#'));
         std::size_t eq = stripped.find('=');
         std::string_view key = trim(stripped.substr(0, eq), is_space);
@@ -130,6 +147,12 @@ QuickFile split_config(std::string_view text) {
                                                                       : nullptr;
             if (hooks) {
                 hooks->emplace_back(raw_value);
+                continue;
+            }
+            if (same(key, "IPForward") || same(key, "IPMasquerade")) {
+                std::string& field = same(key, "IPForward") ? file.ip_forward : file.ip_masquerade;
+                field = read_families(same(key, "IPForward") ? "IPForward" : "IPMasquerade", value,
+                                      path, line_number);
                 continue;
             }
             if (same(key, "SaveConfig")) {

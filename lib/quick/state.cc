@@ -50,6 +50,8 @@ std::string Record::serialize() const {
     case Kind::dns: out << "dns " << name; break;
     case Kind::nft: out << "nft " << family << ' ' << name; break;
     case Kind::iptables: out << "iptables " << family << ' ' << name; break;
+    case Kind::nft_insert: out << "nft_insert " << family << ' ' << name; break;
+    case Kind::sysctl: out << "sysctl " << name << ' ' << value; break;
     case Kind::rule:
         out << "rule " << rule.family << ' ' << rule.table << ' ' << rule.priority;
         if (rule.not_fwmark)
@@ -74,6 +76,10 @@ std::optional<Record> Record::parse(std::string_view line) {
     } else if (kind == "nft" || kind == "iptables") {
         r.kind = kind == "nft" ? Kind::nft : Kind::iptables;
         if (!(in >> r.family >> r.name))
+            return std::nullopt;
+    } else if (kind == "nft_insert" || kind == "sysctl") { // IPForward/IPMasquerade (forward.cc)
+        r.kind = kind == "sysctl" ? Kind::sysctl : Kind::nft_insert;
+        if (!(kind == "sysctl" ? bool(in >> r.name >> r.value) : bool(in >> r.family >> r.name)))
             return std::nullopt;
     } else if (kind == "rule") {
         r.kind = Kind::rule;

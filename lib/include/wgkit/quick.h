@@ -34,6 +34,10 @@ struct QuickFile {
     std::string table;                       ///< "" when unset
     std::vector<std::string> pre_up, post_up, pre_down, post_down; ///< raw, '#' kept
     bool save_config = false;
+    /// wgkit extensions (systemd-networkd's names): "yes", "no", "ipv4" or "ipv6" as written,
+    /// "" when unset; split_config refuses any other value.
+    std::string ip_forward;
+    std::string ip_masquerade;
     /// Every line not consumed, verbatim (as `read -r` left it), each plus '\n'.
     std::string wg_config;
 };
@@ -41,6 +45,8 @@ struct QuickFile {
 /// Splits config text exactly as linux.bash's parse_options does. Throws Error
 /// ("`X' is neither true nor false") for a bad SaveConfig.
 QuickFile split_config(std::string_view text);
+/// The same, naming `path` in the "PATH:LINE: ..." error for a bad IPForward or IPMasquerade.
+QuickFile split_config(std::string_view text, std::string_view path);
 
 /// The interface name a path or name argument stands for, and the file to read; throws
 /// Error with the original's messages. `warn` receives the world-accessible warning.
@@ -68,11 +74,15 @@ Device passthrough_device(const QuickFile& file);
 
 /// One entry of the state record: what a step did that must be undone.
 struct Record {
-    enum class Kind { link, rule, dns, nft, iptables };
+    /// sysctl: a forwarding switch up set (name = key, value = what it was before, or what an
+    /// earlier interface recorded). nft_insert: rules commented `name` that up inserted into
+    /// other tables' forward chains (IPForward/IPMasquerade).
+    enum class Kind { link, rule, dns, nft, iptables, sysctl, nft_insert };
     Kind kind = Kind::link;
     std::string name;                       ///< link, resolvconf or nft table name
     net::Rule rule;                         ///< for Kind::rule
-    int family = 0;                         ///< for nft, iptables
+    int family = 0;                         ///< for nft, iptables, nft_insert
+    std::string value{};                    ///< for sysctl
 
     std::string serialize() const;
     static std::optional<Record> parse(std::string_view line);
