@@ -38,6 +38,10 @@ void usage() {
                  "  - SaveConfig: if set to `true', the configuration is saved from the current\n"
                  "    state of the interface upon shutdown.\n"
                  "\n"
+                 "  wgkit extensions: `reload' applies an edited configuration to a running\n"
+                 "  interface without taking it down (hooks do not run); `--dry-run', before\n"
+                 "  or after up, down or reload, prints the steps and changes nothing.\n"
+                 "\n"
                  "See wg-quick(8) for more info and examples.\n",
                  program_name.c_str(), program_name.c_str());
 }
@@ -65,9 +69,9 @@ void become_root(char** argv) {
     std::exit(1);
 }
 
-int run(const std::string& command, const std::string& argument) {
+int run(const std::string& command, const std::string& argument, bool dry_run) {
     using namespace wgkit::quick;
-    Io io{say};
+    Io io{say, dry_run};
     QuickFile file;
     try {
         file = read_config(locate_config(argument, say));
@@ -83,6 +87,8 @@ int run(const std::string& command, const std::string& argument) {
         up(file, io);
     else if (command == "down")
         down(file, io);
+    else if (command == "reload")
+        reload(file, io);
     else if (command == "save")
         save(file, io);
     else
@@ -101,8 +107,18 @@ int main(int argc, char** argv) {
         usage();
         return 0;
     }
-    bool known = args.size() == 2 &&
-                 (args[0] == "up" || args[0] == "down" || args[0] == "save" || args[0] == "strip");
+    // --dry-run (an extension) may stand before or after the command, for up, down, reload.
+    bool dry_run = false;
+    if (args.size() == 3 && (args[0] == "--dry-run" || args[1] == "--dry-run")) {
+        args.erase(args.begin() + (args[0] == "--dry-run" ? 0 : 1));
+        dry_run = args[0] == "up" || args[0] == "down" || args[0] == "reload";
+        if (!dry_run) {
+            usage();
+            return 1;
+        }
+    }
+    bool known = args.size() == 2 && (args[0] == "up" || args[0] == "down" || args[0] == "save" ||
+                                      args[0] == "strip" || args[0] == "reload");
     if (!known) {
         usage();
         return 1;
@@ -111,7 +127,7 @@ int main(int argc, char** argv) {
     // The original exports LC_ALL=C; its hooks, resolvconf and iptables-restore see it.
     setenv("LC_ALL", "C", 1);
     try {
-        return run(args[0], args[1]);
+        return run(args[0], args[1], dry_run);
     } catch (const std::exception& e) {
         if (*e.what())
             std::fprintf(stderr, "%s: %s\n", program_name.c_str(), e.what());

@@ -37,6 +37,18 @@ void address_add(std::string_view name, const Prefix& prefix) {
     detail::check(rtnl_addr_add(sock.get(), addr.get(), NLM_F_CREATE | NLM_F_EXCL));
 }
 
+void address_delete(std::string_view name, const Prefix& prefix) {
+    unsigned index = require_link(name);
+    detail::RouteSocket sock;
+    RtAddrPtr addr(rtnl_addr_alloc());
+    unsigned bytes = prefix.family == AF_INET ? 4 : 16;
+    detail::AddrPtr local(nl_addr_build(prefix.family, prefix.address.data(), bytes));
+    nl_addr_set_prefixlen(local.get(), prefix.length);
+    rtnl_addr_set_ifindex(addr.get(), static_cast<int>(index));
+    detail::check(rtnl_addr_set_local(addr.get(), local.get()));
+    detail::check(rtnl_addr_delete(sock.get(), addr.get(), 0));
+}
+
 std::vector<Prefix> address_list(std::string_view name, int family) {
     unsigned index = link_index(name);
     std::vector<Prefix> out;

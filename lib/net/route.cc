@@ -59,10 +59,8 @@ unsigned mtu_of(rtnl_route* route) {
     return oif > 0 ? link_mtu(static_cast<unsigned>(oif)) : 0;
 }
 
-} // namespace
-
-void route_add(const Route& r) {
-    detail::RouteSocket sock;
+/// The route `ip route add|del DEST dev IF table T` names (proto boot, link scope).
+RoutePtr route_object(const Route& r) {
     RoutePtr route(rtnl_route_alloc());
     detail::AddrPtr dst = to_nl_addr(r.destination);
     detail::check(rtnl_route_set_family(route.get(), static_cast<std::uint8_t>(r.destination.family)));
@@ -75,7 +73,43 @@ void route_add(const Route& r) {
     rtnl_nexthop* nh = rtnl_route_nh_alloc();
     rtnl_route_nh_set_ifindex(nh, static_cast<int>(r.ifindex));
     rtnl_route_add_nexthop(route.get(), nh); // the route owns nh now
-    detail::check(rtnl_route_add(sock.get(), route.get(), NLM_F_CREATE | NLM_F_EXCL));
+    return route;
+}
+
+} // namespace
+
+void route_add(const Route& r) {
+    detail::RouteSocket sock;
+    detail::check(rtnl_route_add(sock.get(), route_object(r).get(), NLM_F_CREATE | NLM_F_EXCL));
+}
+
+void route_delete(const Route& r) {
+    detail::RouteSocket sock;
+    detail::check(rtnl_route_delete(sock.get(), route_object(r).get(), 0));
+}
+
+std::vector<Route> route_list_static(unsigned ifindex) {
+    std::vector<Route> out;
+    detail::RouteSocket sock;
+    for (int family : {AF_INET, AF_INET6}) {
+        detail::CachePtr cache = route_cache(sock, family);
+        for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
+            auto* route = reinterpret_cast<rtnl_route*>(o);
+            if (rtnl_route_get_protocol(route) != RTPROT_BOOT || first_oif(route) != static_cast<int>(ifindex))
+                continue;
+            Route r;
+            r.table = rtnl_route_get_table(route);
+            r.ifindex = ifindex;
+            r.destination.family = family;
+            if (nl_addr* dst = rtnl_route_get_dst(route)) {
+                r.destination.length = static_cast<std::uint8_t>(nl_addr_get_prefixlen(dst));
+                std::copy_n(static_cast<const std::uint8_t*>(nl_addr_get_binary_addr(dst)),
+                            std::min<unsigned>(nl_addr_get_len(dst), 16), r.destination.address.begin());
+            }
+            out.push_back(r);
+        }
+    }
+    return out;
 }
 
 bool route_table_in_use(int family, std::uint32_t table) {

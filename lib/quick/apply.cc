@@ -2,73 +2,86 @@
 // Running the plan: each step is narrated, run and recorded before the next; any failure or
 // SIGINT/SIGTERM undoes what the record holds, in reverse, and `up` fails naming the step.
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 
 #include <wgkit/quick.h>
 #include <wgkit/wireguard.h>
 
-#include "firewall_rules.h"
+#include "runner.h"
 #include "state.h"
 #include "undo.h"
 
 namespace wgkit::quick {
+
+void Runner::run(const std::vector<Step>& steps) {
+    for (const Step& step : steps) {
+        check_signal(step.transcript);
+        io_.narrate("[#] " + step.transcript);
+        if (io_.dry_run)
+            continue;
+        StepContext ctx{io_, state_.records};
+        try {
+            step.action(ctx);
+        } catch (const std::exception& e) {
+            save();
+            throw Stopped{step.transcript, e.what(), net::interrupted()};
+        }
+        save();
+        check_signal(step.transcript);
+    }
+}
+
+void Runner::check_signal(const std::string& step) {
+    if (int sig = net::interrupted())
+        throw Stopped{step, "", sig};
+}
+
+void Runner::save() {
+    state_.ifindex = net::link_index(interface_);
+    state_write(interface_, state_);
+}
+
 namespace {
 
-/// Thrown by a runner when it stops; carries the step it stopped at.
-struct Stopped {
-    std::string step;
-    std::string reason; ///< the step's own error text, or "" (it already spoke)
-    int signal = 0;
-};
+/// What add_link will narrate when `ip link add` fails for want of the module: a dry run
+/// cannot try, so it predicts from the same two conditions.
+void narrate_expected_fallback(const QuickFile& file, const Io& io) {
+    const char* impl = std::getenv("WG_QUICK_USERSPACE_IMPLEMENTATION");
+    std::string program = impl && *impl ? impl : "wireguard-go";
+    struct stat st {};
+    if (stat("/sys/module/wireguard", &st) == 0 || net::find_in_path(program).empty())
+        return;
+    io.narrate("[!] Missing WireGuard kernel module. Falling back to slow userspace implementation.");
+    io.narrate("[#] " + program + " " + file.interface);
+}
 
-class Runner {
-public:
-    Runner(const QuickFile& file, const Io& io) : file_(file), io_(io) {}
-
-    void run(const std::vector<Step>& steps) {
-        for (const Step& step : steps) {
-            check_signal(step.transcript);
-            io_.narrate("[#] " + step.transcript);
-            StepContext ctx{io_, state_.records};
-            try {
-                step.action(ctx);
-            } catch (const std::exception& e) {
-                save();
-                throw Stopped{step.transcript, e.what(), net::interrupted()};
-            }
-            save();
-            check_signal(step.transcript);
-        }
-    }
-
-    void check_signal(const std::string& step) {
-        if (int sig = net::interrupted())
-            throw Stopped{step, "", sig};
-    }
-
-    State& state() { return state_; }
-
-private:
-    void save() {
-        state_.ifindex = net::link_index(file_.interface);
-        state_write(file_.interface, state_);
-    }
-
-    const QuickFile& file_;
-    const Io& io_;
-    State state_;
-};
+/// `up --dry-run`: the same plan, with facts taken from what the config step would make.
+void dry_up(const QuickFile& file, const Io& io) {
+    Runner runner(file.interface, io);
+    std::vector<Step> first = plan_link_and_config(file);
+    runner.run({first.front()});
+    narrate_expected_fallback(file, io);
+    runner.run({first.begin() + 1, first.end()});
+    Device device = passthrough_device(file);
+    auto covered = [&](const net::Prefix& p) { return covered_by_addresses(file, p); };
+    runner.run(plan_addresses_mtu_dns(file, gather_facts(file, false, device, covered)));
+    runner.run(plan_routes_and_post_up(file, gather_facts(file, true, device, covered)));
+}
 
 } // namespace
 
 void up(const QuickFile& file, const Io& io) {
     if (net::link_index(file.interface))
         throw Error("`" + file.interface + "' already exists");
+    if (io.dry_run)
+        return dry_up(file, io);
     net::catch_interrupts();
-    Runner runner(file, io);
+    Runner runner(file.interface, io);
     try {
         runner.run(plan_link_and_config(file));
         runner.run(plan_addresses_mtu_dns(file, gather_facts(file, false)));

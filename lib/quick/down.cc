@@ -22,18 +22,8 @@ void run_hooks(const std::vector<std::string>& hooks, const std::string& interfa
     for (const std::string& hook : hooks) {
         std::string command = expand_hook(hook, interface);
         io.narrate("[#] " + command);
-        run_hook(command);
-    }
-}
-
-void narrated(const Io& io, const std::string& transcript, const std::function<void()>& action) {
-    io.narrate("[#] " + transcript);
-    try {
-        action();
-    } catch (const Error& e) {
-        if (*e.what())
-            io.narrate(e.what());
-        throw;
+        if (!io.dry_run)
+            run_hook(command);
     }
 }
 
@@ -54,19 +44,22 @@ void delete_rules_like_original(const QuickFile& file, const Io& io) {
     std::uint32_t table = *device.fwmark;
     for (int family : {AF_INET, AF_INET6}) {
         std::string p = family == AF_INET6 ? "-6" : "-4";
-        auto present = [&](auto pred) {
+        auto count = [&](auto pred) {
             std::vector<net::Rule> rules = net::rule_list(family);
-            return std::any_of(rules.begin(), rules.end(), pred);
+            return std::count_if(rules.begin(), rules.end(), pred);
         };
+        auto table_rule = [&](const net::Rule& r) { return r.table == table; };
+        auto suppress_rule = [](const net::Rule& r) { return r.table == 254 && r.suppress_prefix == 0; };
         try {
-            while (present([&](const net::Rule& r) { return r.table == table; }))
+            // A dry run deletes nothing, so it narrates one deletion per rule found instead.
+            for (auto n = count(table_rule); n > 0; n = io.dry_run ? n - 1 : count(table_rule))
                 narrated(io, "ip " + p + " rule delete table " + std::to_string(table), [&] {
                     net::Rule r;
                     r.family = family;
                     r.table = table;
                     net::rule_delete(r);
                 });
-            while (present([](const net::Rule& r) { return r.table == 254 && r.suppress_prefix == 0; }))
+            for (auto n = count(suppress_rule); n > 0; n = io.dry_run ? n - 1 : count(suppress_rule))
                 narrated(io, "ip " + p + " rule delete table main suppress_prefixlength 0", [&] {
                     net::Rule r;
                     r.family = family;
@@ -136,17 +129,22 @@ void require_wireguard_interface(const std::string& interface) {
 void down(const QuickFile& file, const Io& io) {
     require_wireguard_interface(file.interface);
     run_hooks(file.pre_down, file.interface, io);
-    if (file.save_config)
-        save(file, io);
+    if (file.save_config) {
+        if (io.dry_run)
+            io.narrate("[#] wg showconf " + file.interface);
+        else
+            save(file, io);
+    }
     std::optional<State> state = state_read(file.interface);
     if (state && state->ifindex && state->ifindex == net::link_index(file.interface)) {
         undo_records(state->records, UndoOrder::down, io);
-        if (net::link_index(file.interface))
+        if (!io.dry_run && net::link_index(file.interface))
             throw Error("Could not delete `" + file.interface + "'");
     } else {
         down_like_original(file, io);
     }
-    state_remove(file.interface);
+    if (!io.dry_run)
+        state_remove(file.interface);
     run_hooks(file.post_down, file.interface, io);
 }
 

@@ -65,16 +65,39 @@ bool nft_usable() {
 } // namespace
 
 Facts gather_facts(const QuickFile& file, bool for_routes) {
+    unsigned ifindex = net::link_index(file.interface);
+    bool needs_device = for_routes || file.mtu.empty();
+    return gather_facts(file, for_routes, needs_device ? get_device(file.interface) : Device{},
+                        [ifindex](const net::Prefix& p) { return net::route_covers(ifindex, p); });
+}
+
+bool covered_by_addresses(const QuickFile& file, const net::Prefix& allowed_ip) {
+    for (const std::string& text : file.addresses) {
+        std::optional<net::Prefix> a = net::Prefix::parse(text);
+        // A host-length address gets no prefix route, only a local one.
+        unsigned host = allowed_ip.family == AF_INET ? 32 : 128;
+        if (!a || a->family != allowed_ip.family || a->length >= host || a->length > allowed_ip.length)
+            continue;
+        unsigned whole = a->length / 8, rest = a->length % 8;
+        auto mask = static_cast<std::uint8_t>(0xff << (8 - rest));
+        if (std::equal(a->address.begin(), a->address.begin() + whole, allowed_ip.address.begin()) &&
+            (!rest || (a->address[whole] & mask) == (allowed_ip.address[whole] & mask)))
+            return true;
+    }
+    return false;
+}
+
+Facts gather_facts(const QuickFile& file, bool for_routes, const Device& device,
+                   const std::function<bool(const net::Prefix&)>& covered) {
     Facts facts;
     facts.ifindex = net::link_index(file.interface);
     if (!for_routes) {
         if (file.mtu.empty())
-            facts.auto_mtu = auto_mtu(get_device(file.interface));
+            facts.auto_mtu = auto_mtu(device);
         if (!file.dns.empty())
             facts.dns_prefix = net::resolvconf_prefix();
         return facts;
     }
-    Device device = get_device(file.interface);
     std::vector<net::Prefix> allowed_ips;
     for (const Peer& peer : device.peers)
         for (const AllowedIp& ip : peer.allowed_ips)
@@ -85,8 +108,8 @@ Facts gather_facts(const QuickFile& file, bool for_routes) {
     bool auto_table = file.table.empty() || file.table == "auto";
     bool has_default = false;
     for (const net::Prefix& p : allowed_ips) {
-        bool covered = auto_table && p.length != 0 && net::route_covers(facts.ifindex, p);
-        facts.covered.emplace_back(p, covered);
+        bool is_covered = auto_table && p.length != 0 && covered(p);
+        facts.covered.emplace_back(p, is_covered);
         has_default |= p.length == 0;
     }
     if (auto_table && has_default && file.table != "off") {

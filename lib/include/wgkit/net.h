@@ -51,12 +51,15 @@ unsigned link_mtu(unsigned ifindex);
 void address_add(std::string_view name, const Prefix& prefix);
 /// Addresses of a link in kernel dump order (`ip -o -4|-6 addr show dev NAME`).
 std::vector<Prefix> address_list(std::string_view name, int family);
+/// `ip -4|-6 address del PREFIX dev NAME`.
+void address_delete(std::string_view name, const Prefix& prefix);
 
 // --- route.cc ------------------------------------------------------------------------------
 struct Route {
     Prefix destination;
     std::uint32_t table = 254; ///< RT_TABLE_MAIN
     unsigned ifindex = 0;
+    friend bool operator==(const Route&, const Route&) = default;
 };
 /// `ip -4|-6 route add DEST dev IF [table T]` (proto boot, scope link for IPv4).
 void route_add(const Route& route);
@@ -70,6 +73,11 @@ unsigned route_get_mtu(const Prefix& address);
 unsigned default_route_mtu();
 /// Resolves a routing table name as `ip` does (number, or a name from rt_tables files).
 std::optional<std::uint32_t> route_table_id(std::string_view name);
+/// The routes through link `ifindex` in every table that `ip route add` made (proto boot),
+/// both families, in dump order: what wg-quick added, as the kernel's own are proto kernel.
+std::vector<Route> route_list_static(unsigned ifindex);
+/// `ip -4|-6 route del DEST dev IF table T`.
+void route_delete(const Route& route);
 
 // --- rule.cc -------------------------------------------------------------------------------
 /// The two kinds of policy rule wg-quick makes.

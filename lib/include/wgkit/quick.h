@@ -91,6 +91,9 @@ struct Record {
 /// Where the engine talks: `[#] ...` lines and notices go to `narrate` (stderr in the CLI).
 struct Io {
     std::function<void(const std::string&)> narrate;
+    /// --dry-run (a wgkit extension): narrate every step as a real run would, change nothing.
+    /// Facts are still read; hooks are narrated, not run; no record is written.
+    bool dry_run = false;
 };
 
 /// What a running step sees: where to narrate, and the record it appends to (the action
@@ -130,6 +133,14 @@ std::vector<Step> plan_routes_and_post_up(const QuickFile& file, const Facts& fa
 
 /// Reads the facts phase 2 and 3 need (after the config step ran).
 Facts gather_facts(const QuickFile& file, bool for_routes);
+/// The same from a given device (what the config step made or will make), with `covered`
+/// deciding whether the link already has a main-table route for an allowed IP: what
+/// --dry-run plans from before anything exists, and what reload plans the new state from.
+Facts gather_facts(const QuickFile& file, bool for_routes, const Device& device,
+                   const std::function<bool(const net::Prefix&)>& covered);
+/// `covered` for a link that has the file's addresses and nothing else: an allowed IP lies
+/// in the prefix route the kernel makes for one of them.
+bool covered_by_addresses(const QuickFile& file, const net::Prefix& allowed_ip);
 
 // ---- running -------------------------------------------------------------------------------
 
@@ -137,6 +148,11 @@ Facts gather_facts(const QuickFile& file, bool for_routes);
 void up(const QuickFile& file, const Io& io);
 /// `wg-quick down`.
 void down(const QuickFile& file, const Io& io);
+/// `wg-quick reload` (a wgkit extension): brings a link that our `up` made to the file's
+/// state by the smallest changes (peers, addresses, MTU, DNS, routes, policy rules,
+/// firewall) without running hooks, and updates the record. Throws Error when the link is
+/// not a WireGuard interface, has no record, or a step failed (what was done stays, recorded).
+void reload(const QuickFile& file, const Io& io);
 /// `wg-quick save`.
 void save(const QuickFile& file, const Io& io);
 /// `wg-quick strip`: the passthrough text plus one newline.

@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""`wg-quick reload` (issue 6 §2) on wireguard-go, in namespaces of its own:
+
+    wgk-<tag>-a  our wg-quick: <ifa> (10.77.0.1) --veth 192.168.77.1 -- 192.168.77.2-- wgk-<tag>-b
+    wgk-<tag>-b  wireguard-go <ifb> (10.77.0.2), the unchanged peer, set up with wg
+    wgk-<tag>-c  a fresh `up` of the new config, whose snapshot the reloaded one must equal
+    wgk-<tag>-d  the other veth end of c (stands in for b, so both links look alike)
+
+While b pings a every 0.2 s, a reloads a config that adds 100 peers, removes 10, swaps an
+address and changes the DNS server: no ping may be lost, b's handshake on a must stay the
+same, and a's namespace must then equal c's. A second reload has nothing to do and says
+nothing; down restores the snapshot from before up.
+"""
+import base64
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import nslib
+import quick_lib as ql
+
+
+def key():
+    return base64.b64encode(os.urandom(32)).decode()
+
+
+def private_key():
+    """Clamped, as `wg genkey` makes them: the device reports a private key clamped, so an
+    unclamped one in the file would differ from it on every reload."""
+    b = bytearray(os.urandom(32))
+    b[0] &= 248
+    b[31] = (b[31] & 127) | 64
+    return base64.b64encode(bytes(b)).decode()
+
+
+def wg(h, *args, input=None):
+    return h.run([nslib.ours()] + list(args), input=input).stdout
+
+
+def config(priv, b_pub, removed, added, addresses, dns):
+    lines = ["[Interface]", f"PrivateKey = {priv}", "ListenPort = 51001"]
+    lines += [f"Address = {a}" for a in addresses] + [f"DNS = {dns}", "",
+              "[Peer]", f"PublicKey = {b_pub}", "AllowedIPs = 10.77.0.2/32",
+              "Endpoint = 192.168.77.2:51002", ""]
+    for i, pub in enumerate(removed):
+        lines += ["[Peer]", f"PublicKey = {pub}", f"AllowedIPs = 10.78.0.{i + 1}/32", ""]
+    for i, pub in enumerate(added):
+        lines += ["[Peer]", f"PublicKey = {pub}", f"AllowedIPs = 10.80.{i // 200}.{i % 200 + 1}/32", ""]
+    return "\n".join(lines)
+
+
+def veth(near, far, near_addr, far_addr):
+    # Fixed MACs: the snapshots of two hosts made alike must not differ by random ones.
+    subprocess.run(["ip", "-n", near, "link", "add", "vq", "address", "02:77:00:00:00:01", "type", "veth",
+                    "peer", "name", "vp", "address", "02:77:00:00:00:02", "netns", far], check=True)
+    for ns, addr, dev in ((near, near_addr, "vq"), (far, far_addr, "vp")):
+        subprocess.run(["ip", "-n", ns, "addr", "add", addr, "dev", dev], check=True)
+        subprocess.run(["ip", "-n", ns, "link", "set", dev, "up"], check=True)
+    # Snapshots start once the veth's IPv6 link-local (and its local route) has settled.
+    for _ in range(100):
+        r = subprocess.run(["ip", "-n", near, "-6", "route", "show", "table", "local", "dev", "vq"],
+                           capture_output=True, text=True)
+        if "fe80::" in r.stdout:
+            return
+        time.sleep(0.1)
+    raise RuntimeError("veth link-local never appeared")
+
+
+def peers_of(h, ifname):
+    """`wg show allowed-ips` as a sorted text (wireguard-go lists peers in random order)."""
+    return "\n".join(sorted(wg(h, "show", ifname, "allowed-ips").splitlines()))
+
+
+def snapshot(h, ifname):
+    text = h.snapshot([ifname])
+    # the veth's peer index and netns id differ between the two hosts by construction
+    text = re.sub(r"@if\d+", "@if<n>", text)
+    return re.sub(r"link-netns(id)? \S+", r"link-netns\1 <ns>", text)
+
+
+def steps(stderr):
+    return [line for line in stderr.splitlines() if line.startswith("[")]
+
+
+def scenario(lab, tmp):
+    a, c = ql.Host(lab, "a", tmp), ql.Host(lab, "c", tmp)
+    nsb, nsd = lab.netns("b"), lab.netns("d")
+    ifa, ifb, ifc = ql.unique_name("wra"), ql.unique_name("wrb"), ql.unique_name("wrc")
+    try:
+        veth(a.ns, nsb, "192.168.77.1/24", "192.168.77.2/24")
+        veth(c.ns, nsd, "192.168.77.1/24", "192.168.77.2/24")
+        a_priv, b_priv = private_key(), private_key()
+        a_pub = subprocess.run([nslib.ours(), "pubkey"], input=a_priv, capture_output=True, text=True).stdout.strip()
+        b_pub = subprocess.run([nslib.ours(), "pubkey"], input=b_priv, capture_output=True, text=True).stdout.strip()
+        removed, kept, added = [key() for _ in range(10)], [key() for _ in range(5)], [key() for _ in range(100)]
+        old = config(a_priv, b_pub, removed + kept, [], ["10.77.0.1/24", "10.76.0.1/24"], "10.77.0.53")
+        # kept peers keep their allowed IPs (10.78.0.11-15) at the same positions
+        new = config(a_priv, b_pub, [], added, ["10.77.0.1/24", "10.79.0.1/24"], "10.77.0.54")
+        new = new.replace("[Peer]\nPublicKey = " + added[0], "\n".join(
+            f"[Peer]\nPublicKey = {p}\nAllowedIPs = 10.78.0.{11 + i}/32\n" for i, p in enumerate(kept)) +
+            "\n[Peer]\nPublicKey = " + added[0])
+        before = snapshot(a, ifa)
+        a.write_etc(f"wireguard/{ifa}.conf", old, 0o600)
+        a.run([ql.ours_wg_quick(), "up", ifa])
+
+        lab.wireguard_go(nsb, ifb)
+        lab.run(nsb, [nslib.ours(), "set", ifb, "listen-port", "51002", "private-key", "/dev/stdin",
+                      "peer", a_pub, "allowed-ips", "10.77.0.1/32", "endpoint", "192.168.77.1:51001"],
+                input=b_priv.encode())
+        lab.run(nsb, ["ip", "addr", "add", "10.77.0.2/24", "dev", ifb])
+        lab.run(nsb, ["ip", "link", "set", ifb, "up"])
+        lab.run(nsb, ["ping", "-c", "1", "-W", "5", "10.77.0.1"])
+        handshake = wg(a, "show", ifa, "latest-handshakes")
+        if b_pub not in handshake or f"{b_pub}\t0" in handshake:
+            raise ql.Failure(f"no handshake with b before reload:\n{handshake}")
+
+        ping = subprocess.Popen(["ip", "netns", "exec", nsb, "ping", "-i", "0.2", "-W", "1", "10.77.0.1"],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            time.sleep(1.5)
+            a.write_etc(f"wireguard/{ifa}.conf", new, 0o600)
+            started = time.monotonic()
+            r = a.run([ql.ours_wg_quick(), "reload", ifa])
+            print(f"reload took {time.monotonic() - started:.2f} s, {len(steps(r.stderr))} steps")
+            time.sleep(1.5)
+        finally:
+            ping.send_signal(signal.SIGINT)
+            out = ping.communicate(timeout=10)[0]
+        m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
+        if not m or m.group(1) != m.group(2) or int(m.group(1)) < 10:
+            raise ql.Failure(f"pings lost across reload:\n{out[-400:]}")
+        print(f"pings during reload: {m.group(1)} sent, {m.group(2)} received")
+        after = wg(a, "show", ifa, "latest-handshakes")
+        mine = [line for line in after.splitlines() if line.startswith(b_pub)]
+        if [line for line in handshake.splitlines() if line.startswith(b_pub)] != mine:
+            raise ql.Failure(f"b's handshake changed across reload:\n{handshake}\n{after}")
+
+        expected_steps = {"[#] ip -4 address del 10.76.0.1/24 dev " + ifa,
+                          "[#] ip -4 address add 10.79.0.1/24 dev " + ifa,
+                          "[#] resolvconf -a tun." + ifa + " -m 0 -x",
+                          "[#] wg syncconf " + ifa + " /dev/fd/63"}
+        missing = expected_steps - set(steps(r.stderr))
+        if missing or len(steps(r.stderr)) != 4 + 10 + 100:
+            raise ql.Failure(f"reload steps: missing {missing}, {len(steps(r.stderr))} in all:\n{r.stderr}")
+
+        c.write_etc(f"wireguard/{ifc}.conf", new, 0o600)
+        c.run([ql.ours_wg_quick(), "up", ifc])
+        ql.expect_equal(snapshot(c, ifc), snapshot(a, ifa), "state after reload", "fresh up", "reloaded")
+        ql.expect_equal(peers_of(c, ifc), peers_of(a, ifa), "peers after reload", "fresh up", "reloaded")
+
+        again = a.run([ql.ours_wg_quick(), "reload", ifa])
+        state = snapshot(a, ifa)
+        if again.stderr or again.stdout:
+            raise ql.Failure(f"reload without changes printed:\n{again.stdout}{again.stderr}")
+        ql.expect_equal(state, snapshot(a, ifa), "reload without changes", "before", "after")
+
+        a.run([ql.ours_wg_quick(), "down", ifa])
+        ql.expect_equal(before, snapshot(a, ifa), "down after reload", "before up", "after down")
+
+        # reload of a link wg-quick did not bring up: refused, nothing changed
+        r = a.run([ql.ours_wg_quick(), "reload", ifa], check=False)
+        if r.returncode != 1 or f"`{ifa}' is not a WireGuard interface" not in r.stderr:
+            raise ql.Failure(f"reload of a link that is down: {r.returncode}\n{r.stderr}")
+    finally:
+        ql.cleanup_interfaces([ifa, ifb, ifc])
+
+
+def norecord(lab, tmp):
+    """A WireGuard link without our record (made by hand, or by the original): refused."""
+    h = ql.Host(lab, "n", tmp)
+    ifn = ql.unique_name("wrn")
+    try:
+        h.write_etc(f"wireguard/{ifn}.conf", f"[Interface]\nPrivateKey = {key()}\nAddress = 10.66.0.1/24\n", 0o600)
+        lab.wireguard_go(h.ns, ifn)
+        before = snapshot(h, ifn)
+        r = h.run([ql.ours_wg_quick(), "reload", ifn], check=False)
+        want = (f"wg-quick: `{ifn}' has no record of wgkit's wg-quick up, which reload needs; "
+                "take it down and up again\n")
+        ql.expect_equal(want, r.stderr, "reload without a record: stderr", "expected", "ours")
+        if r.returncode != 1:
+            raise ql.Failure(f"reload without a record exited {r.returncode}")
+        ql.expect_equal(before, snapshot(h, ifn), "reload without a record changed the state")
+    finally:
+        ql.cleanup_interfaces([ifn])
+
+
+def main():
+    nslib.require_root_and("ip", "wireguard-go", "unshare", "nft", "iptables-save", "ping")
+    import shutil
+    import tempfile
+    tmp = tempfile.mkdtemp(prefix="wgk-reload-")
+    try:
+        failures = ql.run_scenarios(tmp, [("reload", scenario), ("norecord", norecord)], "qrl")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    for f in failures:
+        print(f"FAIL {f}", file=sys.stderr)
+    print("FAIL" if failures else "PASS")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
