@@ -12,6 +12,7 @@
 #include <wgkit/quick.h>
 #include <wgkit/wireguard.h>
 
+#include "lock.h"
 #include "runner.h"
 #include "state.h"
 #include "undo.h"
@@ -39,6 +40,24 @@ void Runner::run(const std::vector<Step>& steps) {
 void Runner::check_signal(const std::string& step) {
     if (int sig = net::interrupted())
         throw Stopped{step, "", sig};
+}
+
+void Runner::record(const Record& r) {
+    state_.records.push_back(r);
+    if (!io_.dry_run)
+        save();
+}
+
+std::optional<Record> forwarding_record(const QuickFile& file) {
+    if (file.ip_forward.empty() && file.ip_masquerade.empty())
+        return std::nullopt;
+    // One word (records are space-separated): "forward=V,masquerade=V[,ADDRESS...]".
+    std::string word = "forward=" + (file.ip_forward.empty() ? "no" : file.ip_forward) +
+                       ",masquerade=" + (file.ip_masquerade.empty() ? "no" : file.ip_masquerade);
+    if (!file.ip_masquerade.empty() && file.ip_masquerade != "no")
+        for (const std::string& a : file.addresses)
+            word += "," + a;
+    return Record{Record::Kind::forward, word, {}, 0};
 }
 
 void Runner::save() {
@@ -76,6 +95,7 @@ void dry_up(const QuickFile& file, const Io& io) {
 } // namespace
 
 void up(const QuickFile& file, const Io& io) {
+    const InterfaceLock lock(file.interface, !io.dry_run);
     if (net::link_index(file.interface))
         throw Error("`" + file.interface + "' already exists");
     if (io.dry_run)
@@ -86,6 +106,8 @@ void up(const QuickFile& file, const Io& io) {
         runner.run(plan_link_and_config(file));
         runner.run(plan_addresses_mtu_dns(file, gather_facts(file, false)));
         runner.run(plan_routes_and_post_up(file, gather_facts(file, true)));
+        if (std::optional<Record> forwarding = forwarding_record(file))
+            runner.record(*forwarding);
         return;
     } catch (const Stopped& stop) {
         if (!stop.reason.empty())

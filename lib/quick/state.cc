@@ -52,6 +52,7 @@ std::string Record::serialize() const {
     case Kind::iptables: out << "iptables " << family << ' ' << name; break;
     case Kind::nft_insert: out << "nft_insert " << family << ' ' << name; break;
     case Kind::sysctl: out << "sysctl " << name << ' ' << value; break;
+    case Kind::forward: out << "forward " << name; break;
     case Kind::rule:
         out << "rule " << rule.family << ' ' << rule.table << ' ' << rule.priority;
         if (rule.not_fwmark)
@@ -69,8 +70,8 @@ std::optional<Record> Record::parse(std::string_view line) {
     Record r;
     if (!(in >> kind))
         return std::nullopt;
-    if (kind == "link" || kind == "dns") {
-        r.kind = kind == "link" ? Kind::link : Kind::dns;
+    if (kind == "link" || kind == "dns" || kind == "forward") {
+        r.kind = kind == "link" ? Kind::link : kind == "dns" ? Kind::dns : Kind::forward;
         if (!(in >> r.name))
             return std::nullopt;
     } else if (kind == "nft" || kind == "iptables") {
@@ -142,5 +143,11 @@ bool has_record(std::string_view interface) {
 }
 
 void state_remove(const std::string& interface) { unlink(state_path(interface).c_str()); }
+
+std::string state_lock_path(const std::string& interface) {
+    std::string dir = state_dir() + "/locks";
+    make_dirs(dir);
+    return dir + state_path(interface).substr(state_dir().size());
+}
 
 } // namespace wgkit::quick

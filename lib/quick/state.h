@@ -22,5 +22,7 @@ void state_write(const std::string& interface, const State& state);
 /// The record, or nothing when absent or unreadable.
 std::optional<State> state_read(const std::string& interface);
 void state_remove(const std::string& interface);
+/// state_dir()/locks/IF.NETNS (the directories made): the file lock.cc locks for up and down.
+std::string state_lock_path(const std::string& interface);
 
 } // namespace wgkit::quick
