@@ -229,7 +229,12 @@ void add_forward_steps(std::vector<Step>& steps, const QuickFile& file, const Fa
             std::string input = iptables_forward_script(rules);
             steps.push_back({program + " -n", [=](StepContext& ctx) {
                                  // Recorded first: a partial restore still leaves rules to find.
-                                 ctx.records.push_back({Record::Kind::iptables, ifname, {}, family});
+                                 // One record per family: its removal takes every rule with the
+                                 // interface's comment, a default route's as well as ours.
+                                 Record record{Record::Kind::iptables, ifname, {}, family};
+                                 auto same = [&](const Record& r) { return r.serialize() == record.serialize(); };
+                                 if (std::none_of(ctx.records.begin(), ctx.records.end(), same))
+                                     ctx.records.push_back(record);
                                  net::iptables_restore(family, input);
                              }});
         }
