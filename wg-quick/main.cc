@@ -41,6 +41,8 @@ void usage() {
                  "  wgkit extensions: `reload' applies an edited configuration to a running\n"
                  "  interface without taking it down (hooks do not run); `--dry-run', before\n"
                  "  or after up, down or reload, prints the steps and changes nothing.\n"
+                 "  IPForward, IPMasquerade = yes | no | ipv4 | ipv6 in [Interface]: forward\n"
+                 "  (and masquerade) this interface's traffic, as relay and exit servers do.\n"
                  "\n"
                  "See wg-quick(8) for more info and examples.\n",
                  program_name.c_str(), program_name.c_str());
