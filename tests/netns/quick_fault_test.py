@@ -7,7 +7,6 @@ must equal the pre-up one (src_valid_mark aside: like the original, a rollback n
 it, since another tunnel may rely on it).
 """
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -15,31 +14,11 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import nslib  # noqa: E402
 import quick_lib as ql  # noqa: E402
-from quick_matrix_test import PEER1, PRIV, iface, peer, src_valid_mark_neutral  # noqa: E402
+from quick_matrix_test import CONFIG_DIR, load_cases, src_valid_mark_neutral  # noqa: E402
 
-FULL = ("Address = 10.31.0.2/32, fd31::2/128\nDNS = 10.31.0.1, example.com\n")
-FULL_PEER = [peer(PEER1, "0.0.0.0/0, ::/0, 10.131.0.0/16", "127.0.0.1:51999")]
-
-# name -> (setup, config, environment tweak, the step named in the error, signal)
-CASES = {
-    "preup_false": ("", iface("Address = 10.30.0.2/24\nPreUp = false", FULL_PEER), None, "false", None),
-    "bad_peer_key": ("", iface("Address = 10.30.0.2/24", [peer("notakey", "10.130.0.0/16")]), None,
-                     "wg addconf", None),
-    "invalid_address": ("", iface("Address = 10.31.0.2/32, 10.0.0.300/24", FULL_PEER), None,
-                        "address add 10.0.0.300/24", None),
-    "bad_mtu": ("", iface("Address = 10.31.0.2/32\nMTU = abc", FULL_PEER), None, "ip link set mtu abc", None),
-    "missing_resolvconf": ("", iface(FULL, FULL_PEER), "no-resolvconf", "resolvconf -a", None),
-    "taken_table": ("ip route add 10.160.0.0/16 dev lo table 1234",
-                    iface("Address = 10.32.0.2/24\nTable = 1234", [peer(PEER1, "10.160.0.0/16, 10.161.0.0/16")]),
-                    None, "route add 10.160.0.0/16", None),
-    "postup_false": ("", iface(FULL + "PostUp = true\nPostUp = false", FULL_PEER), None, "false", None),
-    # The original's hooks inherit its `set -e`: a failing first command fails the hook.
-    "postup_errexit": ("", iface(FULL + "PostUp = false; true", FULL_PEER), None, "false; true", None),
-    "sigterm_in_postup": ("", iface(FULL + "PostUp = touch /etc/wgk-postup; sleep 30", FULL_PEER), None,
-                          "sleep 30", signal.SIGTERM),
-    "sigint_in_postup": ("", iface(FULL + "PostUp = touch /etc/wgk-postup; sleep 30", FULL_PEER), None,
-                         "sleep 30", signal.SIGINT),
-}
+# name -> (setup, config, adjustments: the step named in the error, signal, no resolvconf),
+# shared with the kernel lab (tests/vm/cases/quick_fault_kernel.sh)
+CASES = load_cases(os.path.join(CONFIG_DIR, "faults"))
 
 
 def run_interrupted(host, ifname, sig):
@@ -58,7 +37,8 @@ def run_interrupted(host, ifname, sig):
 
 
 def run_case(lab, tmp, index, name, case):
-    setup, config, env_tweak, step, sig = case
+    setup, config, adjust = case
+    step, sig = adjust["step"], adjust.get("signal")
     q = ql.Host(lab, f"f{index}", tmp)
     ifname = ql.unique_name(f"wf{index:02d}")
     try:
@@ -67,7 +47,7 @@ def run_case(lab, tmp, index, name, case):
         q.write_etc(f"wireguard/{ifname}.conf", config, 0o600)
         before = q.snapshot([ifname])
         env = q.env()
-        if env_tweak == "no-resolvconf":
+        if adjust.get("no_resolvconf"):
             os.unlink(os.path.join(q.bin, "resolvconf"))
         r = run_interrupted(q, ifname, sig) if sig else q.run([ql.ours_wg_quick(), "up", ifname], check=False)
         if r.returncode != 1:

@@ -13,6 +13,7 @@ with exactly that difference applied (each case says which).
 import glob
 import os
 import re
+import signal
 import subprocess
 import sys
 
@@ -60,6 +61,12 @@ def load_case(path):
                 adjust["mtu"] = tuple(value.split())
             elif key == "symlink-resolvconf":
                 adjust["symlink_resolvconf"] = True
+            elif key == "fails-at":  # fault cases (faults/): the step the error must name
+                adjust["step"] = value
+            elif key == "signal":
+                adjust["signal"] = getattr(signal, "SIG" + value)
+            elif key == "no-resolvconf":
+                adjust["no_resolvconf"] = True
             else:
                 raise ValueError(f"{path}: unknown directive {key!r}")
     config = "\n".join(lines) + "\n"
@@ -71,9 +78,13 @@ def load_case(path):
     return shell, config, adjust
 
 
-# name -> (setup shell, config text, adjustments), from the files both backends share
-MATRIX = {os.path.basename(p)[:-len(".conf")]: load_case(p)
-          for p in sorted(glob.glob(os.path.join(CONFIG_DIR, "*.conf")))}
+def load_cases(directory):
+    """name -> (setup shell, config text, adjustments), from the files both backends share."""
+    return {os.path.basename(p)[:-len(".conf")]: load_case(p)
+            for p in sorted(glob.glob(os.path.join(directory, "*.conf")))}
+
+
+MATRIX = load_cases(CONFIG_DIR)
 
 
 def target_transcript(stderr, adjust, src_valid_mark_was_set=False):
