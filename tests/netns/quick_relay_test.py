@@ -268,6 +268,19 @@ def sysctls(lab, tmp):
             quick(h, "down", second)
             if (sysctl(h, FORWARD4), sysctl(h, FORWARD6)) != ("0", "0"):
                 raise ql.Failure(f"forwarding not restored after both went down ({first} first)")
+        # A failed up (PostUp fails after the forwarding steps) undoes them too.
+        sysctl(h, FORWARD4, "0")
+        sysctl(h, FORWARD6, "0")
+        before = firewall(h)
+        h.write_etc(f"wireguard/{n2}.conf",
+                    config(k2, ["Address = 10.79.2.1/24, fd79::1/64", "IPMasquerade = yes", "PostUp = false"],
+                           [(p, "10.79.2.0/24", None)]), 0o600)
+        r = quick(h, "up", n2, check=False)
+        if r.returncode != 1 or "[#] sysctl -q net.ipv6.conf.all.forwarding=0" not in r.stderr.splitlines():
+            raise ql.Failure(f"up with a failing PostUp: want status 1 and the sysctls undone:\n{r.stderr}")
+        if (sysctl(h, FORWARD4), sysctl(h, FORWARD6)) != ("0", "0"):
+            raise ql.Failure("forwarding left on after a failed up")
+        ql.expect_equal(before, firewall(h), "firewall after a failed up vs before", "before", "after")
         quick(h, "up", n1)
         quick(h, "save", n1)
         saved = h.read_etc(f"wireguard/{n1}.conf")
