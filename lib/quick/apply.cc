@@ -42,6 +42,24 @@ void Runner::check_signal(const std::string& step) {
         throw Stopped{step, "", sig};
 }
 
+void Runner::record(const Record& r) {
+    state_.records.push_back(r);
+    if (!io_.dry_run)
+        save();
+}
+
+std::optional<Record> forwarding_record(const QuickFile& file) {
+    if (file.ip_forward.empty() && file.ip_masquerade.empty())
+        return std::nullopt;
+    // One word (records are space-separated): "forward=V,masquerade=V[,ADDRESS...]".
+    std::string word = "forward=" + (file.ip_forward.empty() ? "no" : file.ip_forward) +
+                       ",masquerade=" + (file.ip_masquerade.empty() ? "no" : file.ip_masquerade);
+    if (!file.ip_masquerade.empty() && file.ip_masquerade != "no")
+        for (const std::string& a : file.addresses)
+            word += "," + a;
+    return Record{Record::Kind::forward, word, {}, 0};
+}
+
 void Runner::save() {
     state_.ifindex = net::link_index(interface_);
     state_write(interface_, state_);
@@ -88,6 +106,8 @@ void up(const QuickFile& file, const Io& io) {
         runner.run(plan_link_and_config(file));
         runner.run(plan_addresses_mtu_dns(file, gather_facts(file, false)));
         runner.run(plan_routes_and_post_up(file, gather_facts(file, true)));
+        if (std::optional<Record> forwarding = forwarding_record(file))
+            runner.record(*forwarding);
         return;
     } catch (const Stopped& stop) {
         if (!stop.reason.empty())

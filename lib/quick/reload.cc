@@ -209,11 +209,14 @@ std::vector<Step> phase2_steps(const QuickFile& file, const std::vector<Record>&
 
 // ---- routes, policy rules, firewall --------------------------------------------------------
 
-/// Records of one family and kinds (the policy routing of a /0 in table auto).
-std::vector<Record> default_route_records(const std::vector<Record>& records, int family, bool firewall_only) {
+/// Records of one family and kinds (the policy routing of a /0 in table auto). The iptables
+/// record covers every rule marked for the interface, IPForward's too (see forwarding_unchanged).
+std::vector<Record> default_route_records(const std::vector<Record>& records, const std::string& interface,
+                                          int family, bool firewall_only) {
     std::vector<Record> out;
     for (const Record& r : records) {
-        bool fw = (r.kind == Record::Kind::nft || r.kind == Record::Kind::iptables) && r.family == family;
+        bool nft = r.kind == Record::Kind::nft && r.name == "wg-quick-" + interface;
+        bool fw = (nft || r.kind == Record::Kind::iptables) && r.family == family;
         bool rule = r.kind == Record::Kind::rule && r.rule.family == family;
         if (fw || (rule && !firewall_only))
             out.push_back(r);
@@ -244,8 +247,11 @@ std::vector<Step> phase3_steps(const QuickFile& file, const std::vector<Record>&
     std::vector<net::Route> live = net::route_list_static(facts.ifindex), wanted;
     if (flushed_ipv4) // already so after a real phase 2; a dry run must assume it
         std::erase_if(live, [](const net::Route& r) { return r.destination.family == AF_INET; });
+    // Up's route steps without its hooks and without IPForward's steps (forwarding_unchanged).
     QuickFile quiet = file;
     quiet.post_up.clear();
+    quiet.ip_forward.clear();
+    quiet.ip_masquerade.clear();
     std::vector<Step> route_only; // a /0 whose route the flush took, its policy routing kept
     Facts to_add = facts;
     to_add.covered.clear();
@@ -259,7 +265,7 @@ std::vector<Step> phase3_steps(const QuickFile& file, const std::vector<Record>&
         wants_default[prefix.family == AF_INET6] |= is_default;
         if (std::find(live.begin(), live.end(), *r) != live.end())
             continue;
-        if (is_default && !default_route_records(records, prefix.family, false).empty()) {
+        if (is_default && !default_route_records(records, file.interface, prefix.family, false).empty()) {
             Facts one = facts;
             one.covered = {{prefix, false}};
             append(route_only, select(plan_routes_and_post_up(quiet, one), "ip " + proto_flag(prefix.family) + " route add"));
@@ -281,9 +287,9 @@ std::vector<Step> phase3_steps(const QuickFile& file, const std::vector<Record>&
         // The policy routing of a /0 that goes; the firewall of a /0 that stays, when the
         // addresses its rules name have changed (up's step below writes it anew).
         if (!wanted_default)
-            append(steps, undo_steps(default_route_records(records, family, false), UndoOrder::down));
-        else if (addresses_changed && !default_route_records(records, family, true).empty()) {
-            append(steps, undo_steps(default_route_records(records, family, true), UndoOrder::down));
+            append(steps, undo_steps(default_route_records(records, file.interface, family, false), UndoOrder::down));
+        else if (addresses_changed && !default_route_records(records, file.interface, family, true).empty()) {
+            append(steps, undo_steps(default_route_records(records, file.interface, family, true), UndoOrder::down));
             Facts fw = facts;
             fw.covered = {{net::Prefix{family, {}, 0}, false}};
             std::vector<Step> planned = plan_routes_and_post_up(quiet, fw);
@@ -297,6 +303,20 @@ std::vector<Step> phase3_steps(const QuickFile& file, const std::vector<Record>&
     return steps;
 }
 
+/// Reload leaves IPForward/IPMasquerade as up made them (the sysctls' prior values, shared
+/// between interfaces, are not safe to re-derive mid-flight), so it refuses, before changing
+/// anything, a file that asks for other forwarding or masquerades other addresses.
+void forwarding_unchanged(const QuickFile& file, const std::vector<Record>& records) {
+    std::optional<Record> wanted = forwarding_record(file);
+    std::string had;
+    for (const Record& r : records)
+        if (r.kind == Record::Kind::forward)
+            had = r.name;
+    if (had != (wanted ? wanted->name : ""))
+        throw Error("`" + file.interface + "': IPForward or IPMasquerade (or a masqueraded Address) " +
+                    "changed; reload does not change forwarding: take the interface down and up again");
+}
+
 } // namespace
 
 void reload(const QuickFile& file, const Io& io) {
@@ -307,6 +327,7 @@ void reload(const QuickFile& file, const Io& io) {
                     "take it down and up again");
     if (!io.dry_run)
         net::catch_interrupts();
+    forwarding_unchanged(file, state->records);
     Runner runner(file.interface, io, *state);
     try {
         runner.run(peer_steps(file));

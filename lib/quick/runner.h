@@ -28,6 +28,8 @@ public:
 
     void run(const std::vector<Step>& steps);
     State& state() { return state_; }
+    /// Adds a record that no step made (see forwarding_record) and writes the record.
+    void record(const Record& r);
 
 private:
     void check_signal(const std::string& step);
@@ -37,5 +39,10 @@ private:
     const Io& io_;
     State state_;
 };
+
+/// The record of which IPForward/IPMasquerade the file asks for (families and, where
+/// masquerading, the networks), or nothing when it asks for none. up writes it; reload
+/// compares it with the file's, since it does not change forwarding (yet) itself.
+std::optional<Record> forwarding_record(const QuickFile& file);
 
 } // namespace wgkit::quick

@@ -52,6 +52,7 @@ std::string Record::serialize() const {
     case Kind::iptables: out << "iptables " << family << ' ' << name; break;
     case Kind::nft_insert: out << "nft_insert " << family << ' ' << name; break;
     case Kind::sysctl: out << "sysctl " << name << ' ' << value; break;
+    case Kind::forward: out << "forward " << name; break;
     case Kind::rule:
         out << "rule " << rule.family << ' ' << rule.table << ' ' << rule.priority;
         if (rule.not_fwmark)
@@ -69,8 +70,8 @@ std::optional<Record> Record::parse(std::string_view line) {
     Record r;
     if (!(in >> kind))
         return std::nullopt;
-    if (kind == "link" || kind == "dns") {
-        r.kind = kind == "link" ? Kind::link : Kind::dns;
+    if (kind == "link" || kind == "dns" || kind == "forward") {
+        r.kind = kind == "link" ? Kind::link : kind == "dns" ? Kind::dns : Kind::forward;
         if (!(in >> r.name))
             return std::nullopt;
     } else if (kind == "nft" || kind == "iptables") {

@@ -76,8 +76,9 @@ Device passthrough_device(const QuickFile& file);
 struct Record {
     /// sysctl: a forwarding switch up set (name = key, value = what it was before, or what an
     /// earlier interface recorded). nft_insert: rules commented `name` that up inserted into
-    /// other tables' forward chains (IPForward/IPMasquerade).
-    enum class Kind { link, rule, dns, nft, iptables, sysctl, nft_insert };
+    /// other tables' forward chains (IPForward/IPMasquerade). forward: nothing to undo; `name`
+    /// says which forwarding up set (reload compares it with the file's).
+    enum class Kind { link, rule, dns, nft, iptables, sysctl, nft_insert, forward };
     Kind kind = Kind::link;
     std::string name;                       ///< link, resolvconf or nft table name
     net::Rule rule;                         ///< for Kind::rule
