@@ -92,7 +92,9 @@ void wgkit_fuzz::quick_input(const std::uint8_t* data, std::size_t size)
     try {
         file = quick::split_config(text);
     } catch (const wgkit::Error& e) {
-        check(std::string_view(e.what()).ends_with("is neither true nor false"), "only SaveConfig fails the split");
+        std::string_view what = e.what();
+        check(what.ends_with("is neither true nor false") || what.ends_with("value (yes, no, ipv4 or ipv6)"),
+              "only SaveConfig, IPForward and IPMasquerade fail the split");
         return;
     }
     file.interface = "wgfuzz0";
