@@ -119,6 +119,22 @@ void down_like_original(const QuickFile& file, const Io& io) {
     }
 }
 
+/// Undoes the record in down's order, rewriting it after each step with what is left, so a
+/// down killed midway leaves exactly the rest to do for the next one.
+void undo_keeping_record(const std::string& interface, State state, const Io& io) {
+    const std::vector<Record> all = state.records; // the steps refer to these
+    StepContext ctx{io, state.records};
+    for (const Step& step : undo_steps(all, UndoOrder::down)) {
+        try {
+            narrated(io, step.transcript, [&] { step.action(ctx); });
+        } catch (const Error&) {
+            // reported; the rest still run
+        }
+        if (!io.dry_run)
+            state_write(interface, state);
+    }
+}
+
 } // namespace
 
 void require_wireguard_interface(const std::string& interface) {
@@ -129,6 +145,16 @@ void require_wireguard_interface(const std::string& interface) {
 
 void down(const QuickFile& file, const Io& io) {
     const InterfaceLock lock(file.interface, !io.dry_run);
+    std::optional<State> state = state_read(file.interface);
+    if (state && !net::link_index(file.interface)) {
+        // A down killed after deleting the link (or an up killed before making it): its
+        // PreDown and SaveConfig are done or impossible; finish the record, then PostDown.
+        undo_keeping_record(file.interface, *state, io);
+        if (!io.dry_run)
+            state_remove(file.interface);
+        run_hooks(file.post_down, file.interface, io);
+        return;
+    }
     require_wireguard_interface(file.interface);
     run_hooks(file.pre_down, file.interface, io);
     if (file.save_config) {
@@ -137,9 +163,9 @@ void down(const QuickFile& file, const Io& io) {
         else
             save(file, io);
     }
-    std::optional<State> state = state_read(file.interface);
+    state = state_read(file.interface);
     if (state && state->ifindex && state->ifindex == net::link_index(file.interface)) {
-        undo_records(state->records, UndoOrder::down, io);
+        undo_keeping_record(file.interface, *state, io);
         if (!io.dry_run && net::link_index(file.interface))
             throw Error("Could not delete `" + file.interface + "'");
     } else {

@@ -72,19 +72,27 @@ std::string interface_section(const QuickFile& file) {
 
 void write_atomically(const std::string& path, const std::string& text) {
     std::string tmp = path + ".tmp";
-    int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    // A fresh file, never one left over (which keeps its mode, maybe world-readable) nor a
+    // symlink planted there: the keys go into a file that is 0600 from its first byte.
+    unlink(tmp.c_str());
+    int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
-        throw Error("Could not write configuration file", errno);
-    bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-    ok = fsync(fd) == 0 && ok;
+        throw_errno("Could not write configuration file " + path, errno);
+    std::size_t done = 0;
+    ssize_t n = 0;
+    while (done < text.size() && (n = write(fd, text.data() + done, text.size() - done)) > 0)
+        done += static_cast<std::size_t>(n);
+    int err = done < text.size() ? (n < 0 ? errno : EIO) : fsync(fd) < 0 ? errno : 0;
     close(fd);
-    if (!ok) {
+    if (err) {
+        // a full disk ends here: the config file itself was never touched
         unlink(tmp.c_str());
-        throw Error("Could not write configuration file");
+        throw_errno("Could not write configuration file " + path, err);
     }
     if (rename(tmp.c_str(), path.c_str()) < 0) {
+        err = errno;
         unlink(tmp.c_str());
-        throw Error("Could not move configuration file", errno);
+        throw_errno("Could not move configuration file " + path, err);
     }
 }
 
