@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 """IPForward / IPMasquerade (issue 6 §1), our wg-quick on wireguard-go in namespaces:
 
-- relay: two clients whose only peer is the relay ping each other through it, with the
-  relay's FORWARD policy drop set beforehand (iptables -P FORWARD DROP, which iptables-nft
+- relay: two clients whose only peer is the relay ping each other through it (IPv4 and
+  IPv6 inside the tunnel, IPForward = yes), with the relay's FORWARD policy drop set beforehand (iptables -P FORWARD DROP, which iptables-nft
   keeps in table ip filter, plus a native `inet` table whose forward chain drops); once on
   the nft path and once on the iptables path (WGKIT_QUICK_FIREWALL=iptables, iptables policy
   only: a native nft drop is beyond what iptables rules can overrule). A control first shows
@@ -12,7 +12,8 @@
   (IPMasquerade = ipv4); a UDP echo server there answers with the source address it saw,
   which must be the relay's underlay address.
 - sysctls: back to the pre-up value after down (0 and 1), kept on while a second relay
-  interface still uses them, in both down orders; strip drops the keys, save keeps them.
+  interface still uses them, in both down orders; a failed up and a down whose config file
+  is gone restore them too; strip drops the keys, save keeps them.
 - a bad value: file:line error, exit 1, no interface, no record.
 After each down the relay's nft ruleset and iptables-save output equal those before up.
 """
@@ -139,13 +140,13 @@ def relay_lab(lab, tmp):
     veth(lab, r.ns, b.ns, "203.0.113.1", "203.0.113.2")
     (rk, rp), (ak, ap), (bk, bp) = genkey(), genkey(), genkey()
     names = [ql.unique_name(p) for p in ("wrr", "wra", "wrb")]
-    base = config(rk, ["Address = 10.77.0.1/24", "ListenPort = 51820"],
-                  [(ap, "10.77.0.2/32", None), (bp, "10.77.0.3/32", None)])
+    base = config(rk, ["Address = 10.77.0.1/24, fd77::1/64", "ListenPort = 51820"],
+                  [(ap, "10.77.0.2/32, fd77::2/128", None), (bp, "10.77.0.3/32, fd77::3/128", None)])
     r.write_etc(f"wireguard/{names[0]}.conf", base, 0o600)
     a.write_etc(f"wireguard/{names[1]}.conf",
-                config(ak, ["Address = 10.77.0.2/32"], [(rp, "10.77.0.0/24", "198.51.100.1:51820")]), 0o600)
+                config(ak, ["Address = 10.77.0.2/32, fd77::2/128"], [(rp, "10.77.0.0/24, fd77::/64", "198.51.100.1:51820")]), 0o600)
     b.write_etc(f"wireguard/{names[2]}.conf",
-                config(bk, ["Address = 10.77.0.3/32"], [(rp, "10.77.0.0/24", "203.0.113.1:51820")]), 0o600)
+                config(bk, ["Address = 10.77.0.3/32, fd77::3/128"], [(rp, "10.77.0.0/24, fd77::/64", "203.0.113.1:51820")]), 0o600)
     return r, a, b, names, base
 
 
@@ -155,6 +156,7 @@ def relay(lab, tmp, native_nft, env_extra):
     try:
         drop_forward(r, native_nft)
         sysctl(r, FORWARD4, 0)
+        sysctl(r, FORWARD6, 0)
         before = firewall(r)
         # Control: forwarding on, no IPForward: the FORWARD drop must eat the ping.
         quick(r, "up", names[0], env)
@@ -170,7 +172,7 @@ def relay(lab, tmp, native_nft, env_extra):
         for h, name in ((a, names[1]), (b, names[2]), (r, names[0])):
             quick(h, "down", name, env if h is r else None)
 
-        r.write_etc(f"wireguard/{names[0]}.conf", base.replace("ListenPort", "IPForward = ipv4\nListenPort"), 0o600)
+        r.write_etc(f"wireguard/{names[0]}.conf", base.replace("ListenPort", "IPForward = yes\nListenPort"), 0o600)
         up = quick(r, "up", names[0], env)
         if f"[#] sysctl -q {FORWARD4}=1" not in up.stderr.splitlines():
             raise ql.Failure(f"no sysctl line in the transcript of up:\n{up.stderr}")
@@ -178,13 +180,14 @@ def relay(lab, tmp, native_nft, env_extra):
         quick(b, "up", names[2])
         if not pings(b, "10.77.0.1") or not pings(a, "10.77.0.1"):
             raise ql.Failure("the clients do not reach the relay itself (with IPForward)")
-        if not pings(a, "10.77.0.3") or not pings(b, "10.77.0.2"):
-            raise ql.Failure(f"a and b do not reach each other through the relay:\n{up.stderr}\n{firewall(r)}")
-        if sysctl(r, FORWARD4) != "1":
-            raise ql.Failure("ip_forward is not 1 while up")
+        for src, dst in ((a, "10.77.0.3"), (b, "10.77.0.2"), (a, "fd77::3"), (b, "fd77::2")):
+            if not pings(src, dst):
+                raise ql.Failure(f"no ping to {dst} through the relay:\n{up.stderr}\n{firewall(r)}")
+        if (sysctl(r, FORWARD4), sysctl(r, FORWARD6)) != ("1", "1"):
+            raise ql.Failure("forwarding is not on while up")
         down = quick(r, "down", names[0], env)
-        if sysctl(r, FORWARD4) != "0":
-            raise ql.Failure(f"ip_forward not restored to 0:\n{down.stderr}")
+        if (sysctl(r, FORWARD4), sysctl(r, FORWARD6)) != ("0", "0"):
+            raise ql.Failure(f"forwarding not restored to 0:\n{down.stderr}")
         ql.expect_equal(before, firewall(r), "firewall after down vs before up", "before", "after")
     finally:
         ql.cleanup_interfaces(names)
@@ -281,6 +284,14 @@ def sysctls(lab, tmp):
         if (sysctl(h, FORWARD4), sysctl(h, FORWARD6)) != ("0", "0"):
             raise ql.Failure("forwarding left on after a failed up")
         ql.expect_equal(before, firewall(h), "firewall after a failed up vs before", "before", "after")
+        # down from the record alone (the file gone) still restores the switches.
+        quick(h, "up", n1)
+        saved_text = h.read_etc(f"wireguard/{n1}.conf")
+        os.unlink(os.path.join(h.upper, "wireguard", f"{n1}.conf"))
+        quick(h, "down", n1)
+        if (sysctl(h, FORWARD4), sysctl(h, FORWARD6)) != ("0", "0"):
+            raise ql.Failure("down without the config file left forwarding on")
+        h.write_etc(f"wireguard/{n1}.conf", saved_text, 0o600)
         quick(h, "up", n1)
         quick(h, "save", n1)
         saved = h.read_etc(f"wireguard/{n1}.conf")
