@@ -1,11 +1,18 @@
 # SPDX-License-Identifier: MIT
-"""A fake userspace WireGuard interface: a UAPI socket that answers `get=1` with a fixed text.
+"""A fake userspace WireGuard interface: a UAPI socket that answers `get=1` with a fixed text,
+or misbehaves on request. The one fake UAPI server of the test suites.
 
 wireguard-go cannot be made to report handshakes or transfer counters without real traffic,
 and cannot carry a name with odd bytes; this server can. Both `wg`s read it the same way, so it
 makes a differential oracle for the pretty printer's times, byte units, sort and colour
-filtering. A `set=1` request is answered with `errno=<set_errno>` and recorded; a `get=1` with
-`errno=<get_errno>` alone when that is set (wireguard-go sends negative numbers).
+filtering. A `set=1` request is answered with `errno=<set_errno>`; a `get=1` with
+`errno=<get_errno>` alone when that is set (wireguard-go sends negative numbers). Every request
+is recorded as bytes (`requests`; `set_requests` holds the set ones as text).
+
+To misbehave, set `get_reply` / `set_reply` to the exact bytes to send instead (b"" hangs up
+without a word), or `early_reply` to bytes sent after the request's first bytes, hanging up
+before reading the rest (as wireguard-go does when a request fails mid-way). Connections that
+send nothing (the backend probe) are not requests.
 """
 import os
 import socket
@@ -44,21 +51,30 @@ def device_text(private_key=None, listen_port=None, fwmark=None, peers=()):
 
 
 class FakeInterface:
-    """Serves /var/run/wireguard/NAME.sock until close(). Use as a context manager."""
+    """Serves /var/run/wireguard/NAME.sock (or `path`) until close(). Use as a context manager."""
 
-    def __init__(self, name, text, set_errno=0, get_errno=0):
+    def __init__(self, name, text="", set_errno=0, get_errno=0, path=None):
         self.name = name
         self.text = text
         self.set_errno = set_errno
         self.get_errno = get_errno
-        self.set_requests = []
-        self.path = os.path.join(os.fsencode(SOCK_DIR), os.fsencode(name) + b".sock")
-        os.makedirs(SOCK_DIR, exist_ok=True)
+        self.get_reply = None
+        self.set_reply = None
+        self.early_reply = None
+        self.requests = []
+        if path is None:
+            os.makedirs(SOCK_DIR, exist_ok=True)
+            path = os.path.join(os.fsencode(SOCK_DIR), os.fsencode(name) + b".sock")
+        self.path = path
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.bind(self.path)
         self.sock.listen(64)
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
+
+    @property
+    def set_requests(self):
+        return [r.decode(errors="replace") for r in self.requests if not r.startswith(b"get=1\n")]
 
     def __enter__(self):
         return self
@@ -74,29 +90,37 @@ class FakeInterface:
             except OSError:
                 return
             with conn:
-                self._answer(conn)
+                try:
+                    self._answer(conn)
+                except OSError:
+                    pass  # the client went away
 
     def _answer(self, conn):
+        if self.early_reply is not None:
+            if conn.recv(100):
+                conn.sendall(self.early_reply)
+            return
         data = b""
-        while not data.endswith(b"\n\n"):
-            try:
-                chunk = conn.recv(65536)
-            except OSError:
-                return
+        while not (data.endswith(b"\n\n") or data == b"\n"):
+            chunk = conn.recv(65536)
             if not chunk:
-                return  # the backend probe: connect, then close
+                break
             data += chunk
-        if data.startswith(b"get=1\n") and self.get_errno:
-            reply = f"errno={self.get_errno}\n\n".encode()
-        elif data.startswith(b"get=1\n"):
-            reply = self.text.encode() + b"errno=0\n\n"
-        else:
-            self.set_requests.append(data.decode(errors="replace"))
-            reply = f"errno={self.set_errno}\n\n".encode()
-        try:
-            conn.sendall(reply)
-        except OSError:
-            pass
+        if not data:
+            return  # the backend probe: connect, then close
+        self.requests.append(data)
+        conn.sendall(self._reply(data.startswith(b"get=1\n")))
+
+    def _reply(self, is_get):
+        if is_get and self.get_reply is not None:
+            return self.get_reply
+        if not is_get and self.set_reply is not None:
+            return self.set_reply
+        if is_get and self.get_errno:
+            return f"errno={self.get_errno}\n\n".encode()
+        if is_get:
+            return self.text.encode() + b"errno=0\n\n"
+        return f"errno={self.set_errno}\n\n".encode()
 
     def close(self):
         try:

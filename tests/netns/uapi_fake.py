@@ -1,70 +1,19 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""The UAPI wire protocol against a scripted server: the exact bytes of our set request
-equal those of Debian's wg for the same config; our reading of a get reply equals Debian's
-`wg show dump` of it; errno lines (negative, as wireguard-go sends them), malformed replies
-and hang-ups map to the right errno."""
+"""The UAPI wire protocol against a scripted server (fake_uapi.FakeInterface): the exact
+bytes of our set request equal those of Debian's wg for the same config; our reading of a get
+reply equals Debian's `wg show dump` of it; errno lines (negative, as wireguard-go sends them),
+malformed replies and hang-ups map to the right errno."""
 import base64
 import os
-import socket
 import sys
 import tempfile
-import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import nslib  # noqa: E402
+from fake_uapi import FakeInterface  # noqa: E402
 from uapi_common import (check, check_equal, finish, genkey, genpsk, original, pubkey,  # noqa: E402
                          require_tool, run_tool, write)
-
-
-class FakeServer:
-    """Answers each request with get_reply or set_reply (None: hang up without a word) and
-    records the request bytes. Connections that send nothing (the probe) are ignored."""
-
-    def __init__(self, path):
-        self.path = path
-        self.get_reply = b"errno=0\n\n"
-        self.set_reply = b"errno=0\n\n"
-        self.requests = []
-        self.early_reply = None
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(path)
-        self.sock.listen(16)
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
-
-    def serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                data = b""
-                if self.early_reply is not None:
-                    # Fail at the first bytes and hang up, as wireguard-go does mid-request.
-                    data = conn.recv(100)
-                    if data:
-                        conn.sendall(self.early_reply)
-                    continue
-                while not (data.endswith(b"\n\n") or data == b"\n"):
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-                if not data:
-                    continue
-                self.requests.append(data)
-                reply = self.get_reply if data.startswith(b"get=1\n") else self.set_reply
-                if reply is not None:
-                    conn.sendall(reply)
-
-    def close(self):
-        self.sock.close()
-        try:
-            os.unlink(self.path)
-        except FileNotFoundError:
-            pass
 
 
 def hexkey(b64):
@@ -102,7 +51,7 @@ def main():
 
         # Differential part: the socket must be where Debian's wg looks.
         name = f"wguf{os.getpid() % 100000}"
-        server = FakeServer(os.path.join(nslib.SOCK_DIR, name + ".sock"))
+        server = FakeInterface(name, "")
         try:
             server.get_reply = get_reply
             run_tool(lab, ns, "setconf", name, path)
@@ -126,7 +75,7 @@ def main():
         # Error mapping, in a private directory (WGKIT_RUNSTATEDIR, a wgkit extension).
         os.mkdir(os.path.join(tmp, "wireguard"))
         env = dict(os.environ, WGKIT_RUNSTATEDIR=tmp)
-        server = FakeServer(os.path.join(tmp, "wireguard", "fk.sock"))
+        server = FakeInterface("fk", "", path=os.path.join(tmp, "wireguard", "fk.sock"))
         try:
             cases = [
                 ("get", b"errno=-22\n\n", 22, "negative errno (wireguard-go)"),
@@ -134,7 +83,7 @@ def main():
                 ("get", b"listen_port=x\nerrno=0\n\n", 71, "malformed number: EPROTO"),
                 ("get", b"no equals sign\n\n", 71, "line without '=': EPROTO"),
                 ("get", b"listen_port=1\n", 71, "reply without its empty line: EPROTO"),
-                ("get", None, 71, "hang-up without a reply: EPROTO"),
+                ("get", b"", 71, "hang-up without a reply: EPROTO"),
                 ("get", b"public_key=" + b"1" * 64 + b"\nendpoint=nohost:5\nerrno=0\n\n", 101,
                  "endpoint that is no address: ENETUNREACH"),
                 ("set", b"errno=-98\n\n", 98, "set: negative errno"),
