@@ -322,6 +322,67 @@ def merged(model, change):
     return result
 
 
+def set_arguments(rng, state, write, union):
+    """Random `wg set` arguments for a device holding `state`; returns (ours, Debian's
+    equivalent, random_port). write(name, text) stores a key file and returns its path;
+    union(pub, new_prefixes) gives Debian's replacement list for a target '+' update (shared
+    with the kernel suite, tests/vm/wg_differential.py)."""
+    args, random_port = [], False
+    if rng.random() < 0.3:
+        port = rng.choice([rng.randint(1024, 65535), rng.randint(1024, 65535), 0])
+        random_port = port == 0
+        args += ["listen-port", str(port)]
+    if rng.random() < 0.3:
+        args += ["fwmark", rng.choice(["off", "0", "0x2a", str(rng.randint(1, 2**32 - 1))])]
+    if rng.random() < 0.2:
+        key_file = rng.choice([write("priv.key", rand_key(rng) + "\n"), "/dev/null"])
+        args += ["private-key", key_file]
+    oracle_args = list(args)
+    existing = list(state["peers"])
+    chosen = rng.sample(existing, min(len(existing), rng.choice([0, 1, 2, 3])))
+    chosen += [rand_peer(rng, state["pool"]) for _ in range(rng.choice([0, 1, 2]))]
+    for i, p in enumerate(chosen):
+        peer_args = ["peer", p["pub"]]
+        oracle_peer = list(peer_args)
+        if rng.random() < 0.15:
+            peer_args.append("remove")
+            oracle_peer.append("remove")
+        else:
+            extra = []
+            if rng.random() < 0.4:
+                extra += ["endpoint", rand_endpoint(rng)]
+            if rng.random() < 0.3:
+                extra += ["persistent-keepalive", rng.choice(["off", "0", "25", "65535"])]
+            if rng.random() < 0.3:
+                psk = rng.choice([write(f"psk{i}.key", rand_key(rng)), "/dev/null"])
+                extra += ["preshared-key", psk]
+            peer_args += extra
+            oracle_peer += extra
+            if rng.random() < 0.5:
+                mine_ips, oracle_ips = allowed_ips_argument(rng, p["pub"], state["pool"], union)
+                peer_args += ["allowed-ips", mine_ips]
+                oracle_peer += ["allowed-ips", oracle_ips]
+        args += peer_args
+        oracle_args += oracle_peer
+    if not args:  # `wg set IF` alone is a usage error, tested elsewhere
+        args, oracle_args = ["fwmark", "off"], ["fwmark", "off"]
+    return args, oracle_args, random_port
+
+
+def allowed_ips_argument(rng, pub, pool, union):
+    r = rng.random()
+    if r < 0.15:
+        return "", ""
+    new = list(dict.fromkeys(rand_prefix(rng, pool) for _ in range(rng.randint(1, 4))))
+    if r < 0.6:
+        text = rng.choice([", ", ",", " ,\t"]).join(new)
+        return text, text
+    # Target: '+' makes the update incremental (unprefixed entries beside it are added
+    # too). The 1.0.20210914 oracle gets the union to replace with.
+    mine = ",".join(("+" if i == 0 or rng.random() < 0.5 else "") + ip for i, ip in enumerate(new))
+    return mine, union(pub, new)
+
+
 # ---------------------------------------------------------------------------------------------
 # The lab
 
@@ -515,63 +576,11 @@ class Suite:
         return current
 
     def set_arguments(self, rng, state):
-        """Random `wg set` arguments; returns (ours, Debian's equivalent, random_port)."""
-        args, oracle_args, random_port = [], [], False
         current = self.current_allowed_ips()
-        if rng.random() < 0.3:
-            port = rng.choice([rng.randint(1024, 65535), rng.randint(1024, 65535), 0])
-            random_port = port == 0
-            args += ["listen-port", str(port)]
-        if rng.random() < 0.3:
-            args += ["fwmark", rng.choice(["off", "0", "0x2a", str(rng.randint(1, 2**32 - 1))])]
-        if rng.random() < 0.2:
-            key_file = rng.choice([self.write("priv.key", rand_key(rng) + "\n"), "/dev/null"])
-            args += ["private-key", key_file]
-        oracle_args = list(args)
-        existing = [p for p in state["peers"]]
-        chosen = rng.sample(existing, min(len(existing), rng.choice([0, 1, 2, 3])))
-        chosen += [rand_peer(rng, state["pool"]) for _ in range(rng.choice([0, 1, 2]))]
-        for i, p in enumerate(chosen):
-            peer_args = ["peer", p["pub"]]
-            oracle_peer = list(peer_args)
-            if rng.random() < 0.15:
-                peer_args.append("remove")
-                oracle_peer.append("remove")
-            else:
-                extra = []
-                if rng.random() < 0.4:
-                    extra += ["endpoint", rand_endpoint(rng)]
-                if rng.random() < 0.3:
-                    extra += ["persistent-keepalive", rng.choice(["off", "0", "25", "65535"])]
-                if rng.random() < 0.3:
-                    psk = rng.choice([self.write(f"psk{i}.key", rand_key(rng)), "/dev/null"])
-                    extra += ["preshared-key", psk]
-                peer_args += extra
-                oracle_peer += extra
-                if rng.random() < 0.5:
-                    mine_ips, oracle_ips = self.allowed_ips_argument(
-                        rng, current.get(p["pub"], []), state["pool"])
-                    peer_args += ["allowed-ips", mine_ips]
-                    oracle_peer += ["allowed-ips", oracle_ips]
-            args += peer_args
-            oracle_args += oracle_peer
-        if not args:  # `wg set IF` alone is a usage error, tested elsewhere
-            args, oracle_args = ["fwmark", "off"], ["fwmark", "off"]
-        return args, oracle_args, random_port
 
-    def allowed_ips_argument(self, rng, current, pool):
-        r = rng.random()
-        if r < 0.15:
-            return "", ""
-        new = list(dict.fromkeys(rand_prefix(rng, pool) for _ in range(rng.randint(1, 4))))
-        if r < 0.6:
-            text = rng.choice([", ", ",", " ,\t"]).join(new)
-            return text, text
-        # Target: '+' makes the update incremental (unprefixed entries beside it are added
-        # too). The 1.0.20210914 oracle gets the union to replace with.
-        mine = ",".join(("+" if i == 0 or rng.random() < 0.5 else "") + ip for i, ip in enumerate(new))
-        union = list(dict.fromkeys(current + new))
-        return mine, ",".join(union)
+        def union(pub, new):
+            return ",".join(dict.fromkeys(current.get(pub, []) + new))
+        return set_arguments(rng, state, lambda name, text: self.write(name, text), union)
 
     def check_set(self, rng, state):
         args, oracle_args, random_port = self.set_arguments(rng, state)

@@ -9,7 +9,8 @@ whose set fails. This machine has no WireGuard module, so names without a socket
 kernel path and fail with "Protocol not supported" in both tools. Both tools run with argv[0]
 "wg". Our config errors carry an extra "FILE:LINE: " prefix, removed before comparing.
 Where the target differs (set usage text, names of 16+ characters on the kernel get path),
-ours is asserted alone. Two deliberate wgkit deviations are applied to Debian's text before
+ours is asserted alone. The kernel's own errors (no such device, not WireGuard, no
+CAP_NET_ADMIN, '-' before Linux 6.16) are in tests/vm/cases/wg_errors_kernel.sh. Two deliberate wgkit deviations are applied to Debian's text before
 comparing: a bad private or preshared key is quoted as `(hidden)', and a UAPI get answered
 with a negative errno reports that error rather than "Protocol error".
 Exit 0 pass, 77 skip, 1 fail.
@@ -108,6 +109,7 @@ def write(tmp, name, data, mode=0o600):
 
 
 def show_errors(good, get_fails):
+    check("invalid subcommand", ["bogus"], expect_err="^Invalid subcommand: `bogus'\n")
     check("show usage (too many)", ["show", good, "dump", "x"])
     check("show interfaces + arg", ["show", "interfaces", "x"])
     for h in ("-h", "--help", "help"):
@@ -235,12 +237,17 @@ def conf_errors(tmp, good, set_fails):
         "bad endpoint": f"[Peer]\nPublicKey = {K1}\nEndpoint = [::1\n",
         "host part warning": f"[Peer]\nPublicKey = {K1}\nAllowedIPs = 10.0.0.1/8\n",
     }
+    # The summary line each kind of failure must end with (the specific line before it is
+    # compared with Debian's).
+    summaries = {"wg-quick key": r"Line unrecognized: `Address=10.0.0.1/24'\nConfiguration parsing error",
+                 "missing public key": r"A peer is missing a public key\nInvalid configuration",
+                 "bad key": r"Configuration parsing error\n$"}
     for what, text in files.items():
         path = write(tmp, re.sub(r"\W", "_", what) + ".conf", text)
         for command in ("setconf", "addconf", "syncconf"):
             rc = 0 if what == "host part warning" else 1
             check(f"{command}: {what}", [command, good, path], expect_rc=rc, path=path,
-                  secret=what == "bad key")
+                  secret=what == "bad key", expect_err=summaries.get(what))
     peerless = write(tmp, "peerless.conf", "[Interface]\nListenPort = 1\n")
     with_peer = write(tmp, "peer.conf", f"[Peer]\nPublicKey = {K1}\n")
     check("setconf: no such interface", ["setconf", "wgkit-none0", peerless],
