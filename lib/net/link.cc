@@ -7,6 +7,7 @@
 #include <netlink/route/link.h>
 
 #include <wgkit/net.h>
+#include <wgkit/wireguard.h>
 
 #include "netlink.h"
 
@@ -44,6 +45,16 @@ void link_add_wireguard(std::string_view name) {
 }
 
 void link_delete(std::string_view name) {
+    // The kernel is slow to delete a WireGuard link that still holds peers (36 s with 3,000
+    // peers in the kernel lab) but removes them quickly in one SET_DEVICE (0.1 s): so remove
+    // them first. Not a kernel WireGuard link (or gone already): nothing to do here.
+    try {
+        Device empty;
+        empty.name = std::string(name);
+        empty.replace_peers = true;
+        genl::set_device(empty);
+    } catch (const Error&) {
+    }
     detail::RouteSocket sock;
     LinkPtr link = new_link(name);
     int err = rtnl_link_delete(sock.get(), link.get());
