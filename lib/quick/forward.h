@@ -5,16 +5,9 @@
 // sysctls and the firewall that lets a relay or exit server pass its peers' traffic.
 
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include <wgkit/quick.h>
-
-namespace wgkit::net {
-/// lib/net/firewall.cc: the output of an nft command, with rule handles (`nft -a`) when
-/// `handles`. (Declared here while net.h is being changed by another task; belongs there.)
-std::string nft_output(std::string_view command, bool handles);
-} // namespace wgkit::net
 
 namespace wgkit::quick {
 

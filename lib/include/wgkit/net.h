@@ -107,6 +107,9 @@ bool nft_available();
 void nft_run(std::string_view script);
 /// `nft list tables` output.
 std::string nft_list_tables();
+/// The output of an nft command (`list ruleset`, `list chains`), with rule handles as
+/// `nft -a` prints them when `handles`.
+std::string nft_output(std::string_view command, bool handles);
 /// Feeds `iptables-restore -n` (family AF_INET) or `ip6tables-restore -n`.
 void iptables_restore(int family, std::string_view input);
 /// `iptables-save` / `ip6tables-save` output.
