@@ -19,7 +19,9 @@ if [[ ${1:-} == --quick ]]; then quick=1; shift; fi
 build=$(readlink -f "${1:-$root/build-uapi}")
 reps=${BENCH_REPS:-3}
 
+suffix=
 if ((quick)); then
+  suffix=--quick
   vm_sizes=(1000) down_peers=300 go_sizes=1000 prefixes=100,1000 orig_quick_reps=
 else
   vm_sizes=(1000 10000 100000) down_peers=3000 go_sizes=1000,10000 prefixes=100,1000,10000
@@ -28,10 +30,10 @@ else
 fi
 
 mkdir -p "$here/results"
-label=$(date -u +%Y%m%dT%H%M%SZ)$( ((quick)) && echo -quick)
+label=$(date -u +%Y%m%dT%H%M%SZ)${suffix#-}
 raw=$here/results/$label.txt
 {
-  echo "BENCH meta command bench/run.sh $( ((quick)) && echo --quick)"
+  echo "BENCH meta command bench/run.sh $suffix"
   echo "BENCH meta date $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "BENCH meta nproc $(nproc)"
   echo "BENCH meta cpu $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
