@@ -21,31 +21,31 @@ unsigned require_link(std::string_view name) {
     return index;
 }
 
-} // namespace
-
-void address_add(std::string_view name, const Prefix& prefix) {
+/// The address `ip address add|del PREFIX dev NAME` names.
+RtAddrPtr address_object(std::string_view name, const Prefix& prefix) {
     unsigned index = require_link(name);
-    detail::RouteSocket sock;
     RtAddrPtr addr(rtnl_addr_alloc());
     unsigned bytes = prefix.family == AF_INET ? 4 : 16;
     detail::AddrPtr local(nl_addr_build(prefix.family, prefix.address.data(), bytes));
     nl_addr_set_prefixlen(local.get(), prefix.length);
     rtnl_addr_set_ifindex(addr.get(), static_cast<int>(index));
     detail::check(rtnl_addr_set_local(addr.get(), local.get()));
+    return addr;
+}
+
+} // namespace
+
+void address_add(std::string_view name, const Prefix& prefix) {
+    RtAddrPtr addr = address_object(name, prefix);
+    detail::RouteSocket sock;
     // Like `ip address add`, an IPv4 address gets the broadcast-less form and the kernel
     // derives the prefix route; no flags are set.
     detail::check(rtnl_addr_add(sock.get(), addr.get(), NLM_F_CREATE | NLM_F_EXCL));
 }
 
 void address_delete(std::string_view name, const Prefix& prefix) {
-    unsigned index = require_link(name);
+    RtAddrPtr addr = address_object(name, prefix);
     detail::RouteSocket sock;
-    RtAddrPtr addr(rtnl_addr_alloc());
-    unsigned bytes = prefix.family == AF_INET ? 4 : 16;
-    detail::AddrPtr local(nl_addr_build(prefix.family, prefix.address.data(), bytes));
-    nl_addr_set_prefixlen(local.get(), prefix.length);
-    rtnl_addr_set_ifindex(addr.get(), static_cast<int>(index));
-    detail::check(rtnl_addr_set_local(addr.get(), local.get()));
     detail::check(rtnl_addr_delete(sock.get(), addr.get(), 0));
 }
 

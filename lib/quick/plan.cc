@@ -176,6 +176,19 @@ std::vector<Step> plan_link_and_config(const QuickFile& file) {
     return steps;
 }
 
+std::string resolvconf_input(const QuickFile& file) {
+    std::string input;
+    for (const std::string& server : file.dns)
+        input += "nameserver " + server + "\n";
+    if (!file.dns_search.empty()) {
+        input += "search";
+        for (const std::string& domain : file.dns_search)
+            input += " " + domain;
+        input += "\n";
+    }
+    return input;
+}
+
 std::vector<Step> plan_addresses_mtu_dns(const QuickFile& file, const Facts& facts) {
     std::vector<Step> steps;
     std::string ifname = file.interface;
@@ -190,15 +203,7 @@ std::vector<Step> plan_addresses_mtu_dns(const QuickFile& file, const Facts& fac
                          net::link_set_mtu_up(ifname, parse_mtu(mtu_text));
                      }});
     if (!file.dns.empty()) {
-        std::string input;
-        for (const std::string& server : file.dns)
-            input += "nameserver " + server + "\n";
-        if (!file.dns_search.empty()) {
-            input += "search";
-            for (const std::string& domain : file.dns_search)
-                input += " " + domain;
-            input += "\n";
-        }
+        std::string input = resolvconf_input(file);
         std::string name = facts.dns_prefix + ifname;
         steps.push_back({"resolvconf -a " + name + " -m 0 -x", [=](StepContext& ctx) {
                              net::resolvconf_add(name, input);

@@ -150,20 +150,6 @@ std::string dns_entry(const std::string& name) {
     return text.str();
 }
 
-/// The resolvconf input up gives for the file's DNS lines.
-std::string dns_input(const QuickFile& file) {
-    std::string input;
-    for (const std::string& server : file.dns)
-        input += "nameserver " + server + "\n";
-    if (!file.dns_search.empty()) {
-        input += "search";
-        for (const std::string& domain : file.dns_search)
-            input += " " + domain;
-        input += "\n";
-    }
-    return input;
-}
-
 /// The recorded entry removed when the file has no DNS or names it otherwise; up's step
 /// when the entry is missing or holds other servers.
 std::vector<Step> dns_steps(const QuickFile& file, const Facts& facts, const std::vector<Record>& records,
@@ -173,7 +159,7 @@ std::vector<Step> dns_steps(const QuickFile& file, const Facts& facts, const std
     bool current = false;
     for (const Record& r : records)
         if (r.kind == Record::Kind::dns) {
-            if (r.name == name && dns_entry(name) == dns_input(file))
+            if (r.name == name && dns_entry(name) == resolvconf_input(file))
                 current = true;
             else if (r.name != name)
                 stale.push_back(r);

@@ -132,6 +132,9 @@ std::vector<Step> plan_link_and_config(const QuickFile& file);
 std::vector<Step> plan_addresses_mtu_dns(const QuickFile& file, const Facts& facts);
 std::vector<Step> plan_routes_and_post_up(const QuickFile& file, const Facts& facts);
 
+/// What up gives `resolvconf -a` for the file's DNS lines (reload compares it with the entry).
+std::string resolvconf_input(const QuickFile& file);
+
 /// Reads the facts phase 2 and 3 need (after the config step ran).
 Facts gather_facts(const QuickFile& file, bool for_routes);
 /// The same from a given device (what the config step made or will make), with `covered`
