@@ -219,13 +219,44 @@ def forwarding(lab, tmp):
         ql.cleanup_interfaces([iff])
 
 
+def failure(lab, tmp):
+    """A step that fails stops reload with status 1 and names it; what was done before stays
+    recorded, so a corrected file reloads to the end and down restores the state from before."""
+    h = ql.Host(lab, "x", tmp)
+    ifx = ql.unique_name("wrx")
+    try:
+        base = f"[Interface]\nPrivateKey = {private_key()}\n"
+        h.write_etc(f"wireguard/{ifx}.conf", base + "Address = 10.71.0.1/24\n"
+                    f"[Peer]\nPublicKey = {key()}\nAllowedIPs = 10.72.0.0/24\n", 0o600)
+        before = snapshot(h, ifx)
+        h.run([ql.ours_wg_quick(), "up", ifx])
+        peer = f"[Peer]\nPublicKey = {key()}\nAllowedIPs = 10.73.0.0/24\n"
+        h.write_etc(f"wireguard/{ifx}.conf", base + "Address = 10.71.0.1/24, 10.74.0.1/99\n" + peer, 0o600)
+        r = h.run([ql.ours_wg_quick(), "reload", ifx], check=False)
+        want = (f"[#] wg syncconf {ifx} /dev/fd/63\n[#] ip -4 address add 10.74.0.1/99 dev {ifx}\n"
+                'Error: any valid prefix is expected rather than "10.74.0.1/99".\n'
+                f"wg-quick: `ip -4 address add 10.74.0.1/99 dev {ifx}' failed; the steps before it stay "
+                "done and recorded (`wg-quick down' undoes them)\n")
+        ql.expect_equal(want, r.stderr, "failed reload: stderr", "expected", "ours")
+        if r.returncode != 1:
+            raise ql.Failure(f"failed reload exited {r.returncode}")
+        h.write_etc(f"wireguard/{ifx}.conf", base + "Address = 10.71.0.1/24\n" + peer, 0o600)
+        r = h.run([ql.ours_wg_quick(), "reload", ifx])
+        want = f"[#] ip -4 route del 10.72.0.0/24 dev {ifx}\n[#] ip -4 route add 10.73.0.0/24 dev {ifx}\n"
+        ql.expect_equal(want, r.stderr, "reload after a failed one: steps", "expected", "ours")
+        h.run([ql.ours_wg_quick(), "down", ifx])
+        ql.expect_equal(before, snapshot(h, ifx), "down after a failed reload", "before up", "after down")
+    finally:
+        ql.cleanup_interfaces([ifx])
+
+
 def main():
     nslib.require_root_and("ip", "wireguard-go", "unshare", "nft", "iptables-save", "ping")
     import shutil
     import tempfile
     tmp = tempfile.mkdtemp(prefix="wgk-reload-")
     try:
-        failures = ql.run_scenarios(tmp, [("reload", scenario), ("norecord", norecord), ("forwarding", forwarding)], "qrl")
+        failures = ql.run_scenarios(tmp, [("reload", scenario), ("norecord", norecord), ("forwarding", forwarding), ("failure", failure)], "qrl")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for f in failures:
