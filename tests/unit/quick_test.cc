@@ -145,7 +145,8 @@ TEST_CASE("Record round-trips through its line form") {
     rule.rule.priority = 32765;
     rule.rule.not_fwmark = 51820;
     Record nft{Record::Kind::nft, "wg-quick-wg0", {}, AF_INET};
-    for (const Record& r : {rule, nft, Record{Record::Kind::link, "wg0", {}, 0}}) {
+    Record forward{Record::Kind::forward, "forward=yes,masquerade=ipv4,10.0.0.1/24", {}, 0};
+    for (const Record& r : {rule, nft, forward, Record{Record::Kind::link, "wg0", {}, 0}}) {
         std::optional<Record> back = Record::parse(r.serialize());
         REQUIRE(back);
         CHECK(back->serialize() == r.serialize());
@@ -153,6 +154,18 @@ TEST_CASE("Record round-trips through its line form") {
     }
     CHECK_FALSE(Record::parse("rule 2 254 0 bogus 1"));
     CHECK_FALSE(Record::parse("teleport wg0"));
+}
+
+TEST_CASE("covered_by_addresses: the prefix routes the kernel makes for the file's addresses") {
+    QuickFile f;
+    f.addresses = {"10.0.0.1/24", "10.9.0.1/32", "fd00::1/64", "bogus"};
+    CHECK(covered_by_addresses(f, prefix("10.0.0.7/32")));
+    CHECK(covered_by_addresses(f, prefix("10.0.0.0/24")));
+    CHECK_FALSE(covered_by_addresses(f, prefix("10.0.0.0/16")));   // wider than the route
+    CHECK_FALSE(covered_by_addresses(f, prefix("10.0.1.7/32")));
+    CHECK_FALSE(covered_by_addresses(f, prefix("10.9.0.1/32")));   // a /32 gets no prefix route
+    CHECK(covered_by_addresses(f, prefix("fd00::5/128")));
+    CHECK_FALSE(covered_by_addresses(f, prefix("fd01::5/128")));
 }
 
 TEST_CASE("firewall texts are the original's, byte for byte") {
