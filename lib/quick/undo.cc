@@ -74,10 +74,17 @@ void firewall_steps(std::vector<Step>& steps, const std::vector<Record>& records
                              for (const Record& t : tables)
                                  forget(ctx.records, [&](const Record& x) { return same(x, t); });
                          }});
+    std::vector<Record> steps_for;
     for (int family : {AF_INET, AF_INET6})
         for (const Record& r : records) {
             if (r.kind != Record::Kind::iptables || r.family != family)
                 continue;
+            // One removal takes every rule marked for the interface: a second record of the
+            // same family and name (the /0 firewall and IPForward's) needs no step of its own.
+            bool seen = std::any_of(steps_for.begin(), steps_for.end(), [&](const Record& x) { return same(x, r); });
+            if (seen)
+                continue;
+            steps_for.push_back(r);
             std::string input;
             try {
                 input = iptables_removal(net::iptables_save(family), r.name);
