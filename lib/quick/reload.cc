@@ -19,6 +19,7 @@
 #include <wgkit/quick.h>
 #include <wgkit/wireguard.h>
 
+#include "forward.h"
 #include "runner.h"
 #include "state.h"
 #include "undo.h"
@@ -272,15 +273,28 @@ std::vector<Step> phase3_steps(const QuickFile& file, const std::vector<Record>&
         bool wanted_default = wants_default[family == AF_INET6];
         // The policy routing of a /0 that goes; the firewall of a /0 that stays, when the
         // addresses its rules name have changed (up's step below writes it anew).
+        std::string restore = family == AF_INET6 ? "ip6tables-restore" : "iptables-restore";
+        std::vector<Record> undone;
         if (!wanted_default)
-            append(steps, undo_steps(default_route_records(records, file.interface, family, false), UndoOrder::down));
-        else if (addresses_changed && !default_route_records(records, file.interface, family, true).empty()) {
-            append(steps, undo_steps(default_route_records(records, file.interface, family, true), UndoOrder::down));
+            undone = default_route_records(records, file.interface, family, false);
+        else if (addresses_changed)
+            undone = default_route_records(records, file.interface, family, true);
+        if (undone.empty())
+            continue;
+        append(steps, undo_steps(undone, UndoOrder::down));
+        if (wanted_default) {
             Facts fw = facts;
             fw.covered = {{net::Prefix{family, {}, 0}, false}};
             std::vector<Step> planned = plan_routes_and_post_up(quiet, fw);
             append(steps, select(planned, "nft -f "));
-            append(steps, select(planned, family == AF_INET6 ? "ip6tables-restore" : "iptables-restore"));
+            append(steps, select(planned, restore));
+        }
+        // On the iptables path IPForward's rules carry the same comment and went too.
+        bool iptables = std::any_of(undone.begin(), undone.end(), [](const Record& r) { return r.kind == Record::Kind::iptables; });
+        if (iptables && forwarding_of(file).forwards(family)) {
+            std::vector<Step> forwarding;
+            add_forward_steps(forwarding, file, facts);
+            append(steps, select(forwarding, restore));
         }
     }
     append(steps, route_only);

@@ -219,6 +219,39 @@ def forwarding(lab, tmp):
         ql.cleanup_interfaces([iff])
 
 
+def forwarding_iptables(lab, tmp):
+    """On the iptables path IPForward's rules share their comment with the /0 firewall: a
+    reload that drops the /0 must leave the forwarding rules as a fresh up of the new file has
+    them (and the forwarding sysctls on)."""
+    h, c = ql.Host(lab, "g", tmp), ql.Host(lab, "k", tmp)
+    ifh, ifc = ql.unique_name("wrg"), ql.unique_name("wrk")
+    try:
+        env = {"WGKIT_QUICK_FIREWALL": "iptables"}
+        base = f"[Interface]\nPrivateKey = {private_key()}\nAddress = 10.67.0.1/24\nIPForward = yes\n[Peer]\nPublicKey = {key()}\n"
+        h.write_etc(f"wireguard/{ifh}.conf", base + "AllowedIPs = 0.0.0.0/0, ::/0\n", 0o600)
+        h.run([ql.ours_wg_quick(), "up", ifh], env=h.env(**env))
+        h.write_etc(f"wireguard/{ifh}.conf", base + "AllowedIPs = 10.68.0.0/24\n", 0o600)
+        h.run([ql.ours_wg_quick(), "reload", ifh], env=h.env(**env))
+        c.write_etc(f"wireguard/{ifc}.conf", base + "AllowedIPs = 10.68.0.0/24\n", 0o600)
+        c.run([ql.ours_wg_quick(), "up", ifc], env=c.env(**env))
+
+        def rules(host, ifname):
+            out = ""
+            for cmd in (["iptables-save"], ["ip6tables-save"], ["sysctl", "-n", "net.ipv4.ip_forward"],
+                        ["sysctl", "-n", "net.ipv6.conf.all.forwarding"]):
+                text = host.run(cmd).stdout
+                out += "".join(line + "\n" for line in text.splitlines() if not line.startswith(("#", ":", "*", "COMMIT")))
+            return out.replace(ifname, "<if>")
+        got, want = rules(h, ifh), rules(c, ifc)
+        if "-j WGKIT-FWD" not in want:
+            raise ql.Failure(f"a fresh up made no forwarding rules?\n{want}")
+        ql.expect_equal(want, got, "iptables forwarding after a reload that drops the /0", "fresh up", "reloaded")
+        for host, ifname in ((h, ifh), (c, ifc)):
+            host.run([ql.ours_wg_quick(), "down", ifname], env=host.env(**env))
+    finally:
+        ql.cleanup_interfaces([ifh, ifc])
+
+
 def failure(lab, tmp):
     """A step that fails stops reload with status 1 and names it; what was done before stays
     recorded, so a corrected file reloads to the end and down restores the state from before."""
@@ -256,7 +289,8 @@ def main():
     import tempfile
     tmp = tempfile.mkdtemp(prefix="wgk-reload-")
     try:
-        failures = ql.run_scenarios(tmp, [("reload", scenario), ("norecord", norecord), ("forwarding", forwarding), ("failure", failure)], "qrl")
+        failures = ql.run_scenarios(tmp, [("reload", scenario), ("norecord", norecord), ("forwarding", forwarding),
+                                             ("forwarding_iptables", forwarding_iptables), ("failure", failure)], "qrl")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for f in failures:
