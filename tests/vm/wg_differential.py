@@ -21,6 +21,7 @@ WGKIT_DIFF_SLOTS (50), WGKIT_DIFF_ROUNDS (4), WGKIT_DIFF_PLAN_ONLY=DIR (write th
 script there and stop). Exit status: the guest's (0 pass, 1 fail), or run-in-vm.sh's own.
 """
 import base64
+import importlib.util
 import io
 import os
 import random
@@ -31,8 +32,13 @@ import sys
 import tarfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "netns"))
-import wg_differential as gen  # noqa: E402
+NETNS = os.path.join(HERE, "..", "netns")
+sys.path.insert(0, NETNS)
+# The netns suite's module has this file's name: load it by path.
+_spec = importlib.util.spec_from_file_location("netns_wg_differential",
+                                               os.path.join(NETNS, "wg_differential.py"))
+gen = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(gen)
 
 DATA = "/tmp/wgdiff"  # where the guest unpacks the plan
 COMMANDS = ["setconf", "addconf", "syncconf", "set"]
