@@ -71,8 +71,8 @@ flush() {
     if ((ours_rc[n] != theirs_rc[n])) || [[ ${sum[$out/$n.o]} != "${sum[$out/$n.t]}" ||
       ${sum[$out/$n.oe]} != "${sum[$out/$n.te]}" ]]; then
       failed "round $round: ${what[n]}: exit ${ours_rc[n]} (Debian's ${theirs_rc[n]})"
-      diff -u -L expected -L ours "$out/$n.te" "$out/$n.oe" | head -10 || true
-      diff -u -L expected -L ours "$out/$n.t" "$out/$n.o" | head -40 || true
+      diff -u -L expected -L ours "$out/$n.te" "$out/$n.oe" | head -10 | cut -c1-400 || true
+      diff -u -L expected -L ours "$out/$n.t" "$out/$n.o" | head -40 | cut -c1-400 || true
     fi
   done
   what=() ours_rc=() theirs_rc=()
@@ -148,7 +148,7 @@ end_round() {
   ((++checks))
   if ! cmp -s /tmp/wgdiff-a /tmp/wgdiff-b; then
     failed "round $round: device states differ after the commands (slot<TAB>dump line, - Debian's B, + our A)"
-    diff /tmp/wgdiff-b /tmp/wgdiff-a | head -40 || true
+    diff /tmp/wgdiff-b /tmp/wgdiff-a | head -40 | cut -c1-400 || true
   fi
   elapsed
   timing+=", state ${REPLY}s"
