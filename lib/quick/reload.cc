@@ -274,7 +274,13 @@ std::vector<Step> phase3_steps(const QuickFile& file, const std::vector<Record>&
         // The policy routing of a /0 that goes; the firewall of a /0 that stays, when the
         // addresses its rules name have changed (up's step below writes it anew).
         std::string restore = family == AF_INET6 ? "ip6tables-restore" : "iptables-restore";
+        // Only where a /0 was up: an iptables record alone may be IPForward's.
+        bool had_default = std::any_of(records.begin(), records.end(), [&](const Record& r) {
+            return r.kind == Record::Kind::rule && r.rule.family == family;
+        });
         std::vector<Record> undone;
+        if (!had_default)
+            continue;
         if (!wanted_default)
             undone = default_route_records(records, file.interface, family, false);
         else if (addresses_changed)
@@ -303,18 +309,80 @@ std::vector<Step> phase3_steps(const QuickFile& file, const std::vector<Record>&
     return steps;
 }
 
-/// Reload leaves IPForward/IPMasquerade as up made them (the sysctls' prior values, shared
-/// between interfaces, are not safe to re-derive mid-flight), so it refuses, before changing
-/// anything, a file that asks for other forwarding or masquerades other addresses.
-void forwarding_unchanged(const QuickFile& file, const std::vector<Record>& records) {
-    std::optional<Record> wanted = forwarding_record(file);
-    std::string had;
+// ---- IPForward, IPMasquerade ---------------------------------------------------------------
+
+std::string recorded_forwarding(const std::vector<Record>& records) {
     for (const Record& r : records)
         if (r.kind == Record::Kind::forward)
-            had = r.name;
-    if (had != (wanted ? wanted->name : ""))
-        throw Error("`" + file.interface + "': IPForward or IPMasquerade (or a masqueraded Address) " +
-                    "changed; reload does not change forwarding: take the interface down and up again");
+            return r.name;
+    return {};
+}
+
+/// When the file asks for other forwarding than up recorded (families, masquerading, the
+/// masqueraded addresses): its firewall is taken down and written anew, the sysctls of
+/// families no longer forwarded get their prior values back, and those of new families are
+/// switched on. A sysctl of a family still forwarded is left alone, so its recorded prior
+/// value stays true. On the iptables path the removal also takes the /0 firewall (same
+/// comment), which is therefore written again too.
+std::vector<Step> forwarding_steps(const QuickFile& file, const std::vector<Record>& records) {
+    std::optional<Record> wanted = forwarding_record(file);
+    if (recorded_forwarding(records) == (wanted ? wanted->name : ""))
+        return {};
+    Device device = wanted_device(file);
+    if (!device.fwmark)
+        device.fwmark = get_device(file.interface).fwmark;
+    Facts facts = gather_facts(file, true, device, [&](const net::Prefix& p) { return covered_by_addresses(file, p); });
+    facts.use_nft = std::none_of(records.begin(), records.end(),
+                                 [](const Record& r) { return r.kind == Record::Kind::iptables; }) &&
+                    facts.use_nft;
+    Forwarding now = forwarding_of(file);
+    auto family_of = [](const Record& r) { return r.name.find("ipv6") != std::string::npos ? AF_INET6 : AF_INET; };
+    std::vector<Record> firewall, inserts, dropped;
+    bool iptables = false;
+    for (const Record& r : records) {
+        if ((r.kind == Record::Kind::nft && r.name == forward_table(file.interface)) || r.kind == Record::Kind::iptables)
+            firewall.push_back(r);
+        iptables |= r.kind == Record::Kind::iptables;
+        if (r.kind == Record::Kind::nft_insert)
+            inserts.push_back(r);
+        if (r.kind == Record::Kind::sysctl && !now.forwards(family_of(r)))
+            dropped.push_back(r);
+    }
+    if (!dropped.empty()) // the link record names the interface for the sharing rule
+        for (const Record& r : records)
+            if (r.kind == Record::Kind::link)
+                dropped.push_back(r);
+    std::vector<Step> steps = undo_steps(firewall, UndoOrder::down);
+    forward_undo_steps(steps, inserts);
+    std::vector<Step> added;
+    add_forward_steps(added, file, facts);
+    QuickFile quiet = file;
+    quiet.post_up.clear();
+    quiet.ip_forward.clear();
+    quiet.ip_masquerade.clear();
+    for (int family : {AF_INET, AF_INET6}) {
+        std::string restore = family == AF_INET6 ? "ip6tables-restore" : "iptables-restore";
+        bool has_default = std::any_of(facts.covered.begin(), facts.covered.end(), [&](const auto& c) {
+            return c.first.family == family && c.first.length == 0;
+        });
+        if (iptables && has_default && (file.table.empty() || file.table == "auto")) {
+            Facts fw = facts;
+            fw.covered = {{net::Prefix{family, {}, 0}, false}};
+            append(steps, select(plan_routes_and_post_up(quiet, fw), restore));
+        }
+    }
+    append(steps, select(added, "nft -f "));
+    append(steps, select(added, "iptables-restore"));
+    append(steps, select(added, "ip6tables-restore"));
+    forward_undo_steps(steps, dropped);
+    for (const Step& s : select(added, "sysctl -q ")) {
+        bool recorded = std::any_of(records.begin(), records.end(), [&](const Record& r) {
+            return r.kind == Record::Kind::sysctl && s.transcript.starts_with("sysctl -q " + r.name + "=");
+        });
+        if (!recorded)
+            steps.push_back(s);
+    }
+    return steps;
 }
 
 } // namespace
@@ -327,13 +395,22 @@ void reload(const QuickFile& file, const Io& io) {
                     "take it down and up again");
     if (!io.dry_run)
         net::catch_interrupts();
-    forwarding_unchanged(file, state->records);
     Runner runner(file.interface, io, *state);
     try {
         runner.run(peer_steps(file));
         bool addresses_changed = false, flushes_ipv4 = false;
         runner.run(phase2_steps(file, runner.state().records, addresses_changed, flushes_ipv4));
         runner.run(phase3_steps(file, runner.state().records, addresses_changed, flushes_ipv4));
+        std::vector<Step> forwarding = forwarding_steps(file, runner.state().records);
+        bool changed = !forwarding.empty() || recorded_forwarding(runner.state().records) !=
+                                                   (forwarding_record(file) ? forwarding_record(file)->name : "");
+        runner.run(forwarding);
+        if (changed && !io.dry_run) {
+            std::erase_if(runner.state().records, [](const Record& r) { return r.kind == Record::Kind::forward; });
+            if (std::optional<Record> now = forwarding_record(file))
+                runner.state().records.push_back(*now);
+            runner.save();
+        }
     } catch (const Stopped& stop) {
         if (!stop.reason.empty())
             io.narrate(stop.reason);

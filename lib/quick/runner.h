@@ -30,10 +30,11 @@ public:
     State& state() { return state_; }
     /// Adds a record that no step made (see forwarding_record) and writes the record.
     void record(const Record& r);
+    /// Writes the record as it stands (after a change made through state()).
+    void save();
 
 private:
     void check_signal(const std::string& step);
-    void save();
 
     std::string interface_;
     const Io& io_;

@@ -191,32 +191,60 @@ def norecord(lab, tmp):
         ql.cleanup_interfaces([ifn])
 
 
-def forwarding(lab, tmp):
-    """A relay (IPForward): a reload with more peers leaves forwarding alone and prints no
-    forwarding step; a reload asking for other forwarding is refused before any change."""
-    h = ql.Host(lab, "f", tmp)
-    iff = ql.unique_name("wrf")
-    try:
-        base = f"[Interface]\nPrivateKey = {private_key()}\nAddress = 10.67.0.1/24\nIPForward = yes\n"
-        h.write_etc(f"wireguard/{iff}.conf", base + f"[Peer]\nPublicKey = {key()}\nAllowedIPs = 10.68.0.0/24\n", 0o600)
-        h.run([ql.ours_wg_quick(), "up", iff])
-        h.write_etc(f"wireguard/{iff}.conf", base + f"[Peer]\nPublicKey = {key()}\nAllowedIPs = 10.69.0.0/24\n", 0o600)
-        r = h.run([ql.ours_wg_quick(), "reload", iff])
-        want = (f"[#] wg syncconf {iff} /dev/fd/63\n[#] ip -4 route del 10.68.0.0/24 dev {iff}\n"
-                f"[#] ip -4 route add 10.69.0.0/24 dev {iff}\n")
-        ql.expect_equal(want, r.stderr, "relay reload: steps", "expected", "ours")
-        before = snapshot(h, iff)
-        h.write_etc(f"wireguard/{iff}.conf", base + "IPMasquerade = ipv4\n", 0o600)
-        r = h.run([ql.ours_wg_quick(), "reload", iff], check=False)
-        want = (f"wg-quick: `{iff}': IPForward or IPMasquerade (or a masqueraded Address) changed; "
-                "reload does not change forwarding: take the interface down and up again\n")
-        ql.expect_equal(want, r.stderr, "relay reload with other forwarding: stderr", "expected", "ours")
-        if r.returncode != 1:
-            raise ql.Failure(f"relay reload with other forwarding exited {r.returncode}")
-        ql.expect_equal(before, snapshot(h, iff), "refused reload changed the state", "before", "after")
-        h.run([ql.ours_wg_quick(), "down", iff])
-    finally:
-        ql.cleanup_interfaces([iff])
+def forwarding_state(host, ifname, backend):
+    """Our forwarding firewall and the forwarding sysctls, interface name made neutral. On the
+    iptables path only the rules count: iptables-nft leaves empty chains behind."""
+    text = ""
+    if backend == "nft":
+        text += host.run(["nft", "list", "ruleset"]).stdout
+    else:
+        for cmd in (["iptables-save"], ["ip6tables-save"], ["iptables-save", "-t", "nat"]):
+            text += "".join(line + "\n" for line in host.run(cmd).stdout.splitlines() if line.startswith("-A"))
+    for key in ("net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"):
+        text += f"{key} = " + host.run(["sysctl", "-n", key]).stdout
+    return text.replace(ifname, "<if>")
+
+
+def forwarding(backend):
+    """A relay: a reload with more peers leaves forwarding alone and prints no forwarding
+    step; reloads that add masquerading and then drop forwarding leave what a fresh up of
+    each file leaves, with the sysctls back at their values from before up at the end."""
+    def run(lab, tmp):
+        h, c = ql.Host(lab, "f" + backend[0], tmp), ql.Host(lab, "e" + backend[0], tmp)
+        iff, ifc = ql.unique_name("wrf"), ql.unique_name("wre")
+        env = {"WGKIT_QUICK_FIREWALL": backend}
+        quick = lambda host, *args, **kw: host.run([ql.ours_wg_quick()] + list(args), env=host.env(**env), **kw)
+        try:
+            base = f"[Interface]\nPrivateKey = {private_key()}\nAddress = 10.67.0.1/24\n"
+            peer = f"[Peer]\nPublicKey = {key()}\nAllowedIPs = 10.68.0.0/24\n"
+            before = forwarding_state(h, iff, backend)
+            h.write_etc(f"wireguard/{iff}.conf", base + "IPForward = ipv4\n" + peer, 0o600)
+            quick(h, "up", iff)
+            moved = f"[Peer]\nPublicKey = {key()}\nAllowedIPs = 10.69.0.0/24\n"
+            h.write_etc(f"wireguard/{iff}.conf", base + "IPForward = ipv4\n" + moved, 0o600)
+            r = quick(h, "reload", iff)
+            want = (f"[#] wg syncconf {iff} /dev/fd/63\n[#] ip -4 route del 10.68.0.0/24 dev {iff}\n"
+                    f"[#] ip -4 route add 10.69.0.0/24 dev {iff}\n")
+            ql.expect_equal(want, r.stderr, f"relay reload ({backend}): steps", "expected", "ours")
+            for label, keys in (("masquerade added", "IPForward = yes\nIPMasquerade = ipv4\n"), ("forwarding dropped", "")):
+                h.write_etc(f"wireguard/{iff}.conf", base + keys + moved, 0o600)
+                dry = quick(h, "reload", "--dry-run", iff)
+                r = quick(h, "reload", iff)
+                ql.expect_equal(steps(r.stderr), steps(dry.stderr), f"{label} ({backend}): dry run", "real", "dry")
+                c.write_etc(f"wireguard/{ifc}.conf", base + keys + moved, 0o600)
+                quick(c, "up", ifc)
+                ql.expect_equal(forwarding_state(c, ifc, backend), forwarding_state(h, iff, backend),
+                                f"{label} ({backend}): forwarding", "fresh up", "reloaded")
+                quick(c, "down", ifc)
+                again = quick(h, "reload", iff)
+                if again.stderr:
+                    raise ql.Failure(f"{label} ({backend}): a second reload printed:\n{again.stderr}")
+            ql.expect_equal(before, forwarding_state(h, iff, backend), f"forwarding ({backend}) after dropping it",
+                            "before up", "after reload")
+            quick(h, "down", iff)
+        finally:
+            ql.cleanup_interfaces([iff, ifc])
+    return run
 
 
 def forwarding_iptables(lab, tmp):
@@ -289,7 +317,8 @@ def main():
     import tempfile
     tmp = tempfile.mkdtemp(prefix="wgk-reload-")
     try:
-        failures = ql.run_scenarios(tmp, [("reload", scenario), ("norecord", norecord), ("forwarding", forwarding),
+        failures = ql.run_scenarios(tmp, [("reload", scenario), ("norecord", norecord), ("forwarding_nft", forwarding("nft")),
+                                             ("forwarding_ipt", forwarding("iptables")),
                                              ("forwarding_iptables", forwarding_iptables), ("failure", failure)], "qrl")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
