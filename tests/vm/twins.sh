@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: sets variables for the case
 # Helpers for cases that change a device "wga" with our wg and its twin "wgb" with Debian's,
 # then compare them (sourced after lib.sh). Both stay down, so equal listen ports do not clash.
 # Sets tmp (a temporary directory), ours and theirs; removes all of it on exit.

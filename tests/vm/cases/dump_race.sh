@@ -51,6 +51,7 @@ write_forever() {
 write_forever &
 writer=$!
 
+# shellcheck disable=SC2016  # an awk program, not shell
 check='
   NR == FNR { index_of[$1] = $2; next }
   FNR == 1 { if (NF != 4) bad("interface line with " NF " fields"); next }

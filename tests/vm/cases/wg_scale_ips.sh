@@ -51,7 +51,8 @@ SECONDS=0
 for chunk in "$tmp"/chunk.*; do
   "$ours" set wga peer "$pub" allowed-ips "$(<"$chunk")" || fail "wg set + with $chunk"
 done
-echo "ours set + in $(ls "$tmp"/chunk.* | wc -l) chunks: ${SECONDS}s"
+chunks=("$tmp"/chunk.*)
+echo "ours set + in ${#chunks[@]} chunks: ${SECONDS}s"
 { awk '!/^AllowedIPs/' "$tmp/all.conf"; awk '/^AllowedIPs/ && /\./' "$tmp/all.conf"
   awk '/^AllowedIPs/ && !/\./' "$tmp/all.conf"; } >"$tmp/readded.conf"
 run "$theirs" setconf wgb "$tmp/readded.conf"
