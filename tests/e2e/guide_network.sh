@@ -57,8 +57,6 @@ declare -A title=([ps1]=public-server1 [ps2]=public-server2 [home]=home-server [
 declare -A fqdn=([ps1]=public-server1.example-vpn.tld [ps2]=public-server2.example-vpn.dev
   [home]=home-server.example-vpn.dev [laptop]=laptop.example-vpn.dev [phone]=phone.example-vpn.dev)
 declare -A vpn=([ps1]=10.0.0.1 [ps2]=10.0.0.2 [home]=10.0.0.3 [laptop]=10.0.0.4 [phone]=10.0.0.5)
-declare -A role=([ps1]="public, the relay" [ps2]="public" [home]="behind the home NAT"
-  [laptop]="behind a NAT, roams" [phone]="behind the mobile NAT")
 relay=ps1
 
 # Underlay: each node's address; the NATed ones' public face is their router's WAN address.
@@ -92,7 +90,7 @@ tmp= torn_down=0 failed=0 scenario_done=0 backend=
 declare -A ifname=() conf=() is_up=() nsino=()
 declare -A R_rx=() R_tx=() R_ep=() node_of_pub=()
 host_links_before=" $(cd /sys/class/net && echo *) "
-roam_seconds= restart_seconds= old_laptop_ep= new_laptop_ep=
+roam_seconds= restart_seconds= links_seconds= old_laptop_ep= new_laptop_ep=
 declare -A lat=() path=()
 
 # ---------------------------------------------------------------------------------------------
@@ -117,6 +115,9 @@ show_file() { [[ -s $1 ]] && sed 's/^/    | /' "$1" >&2; return 0; }
 
 # at NODE CMD...: runs CMD in the node's namespace through `ip netns exec`, which also gives it
 # the hosts file we wrote for the node (wg-quick resolves the guide's endpoint names).
+# wg-quick runs under `timeout 120`: a hung call (a stuck UAPI listener of someone else's can
+# block `wg show interfaces`-style listing) must fail the run, and bash runs no trap, not even
+# on SIGTERM, until its foreground command returns.
 at() {
   local n=$1
   shift
@@ -186,7 +187,7 @@ teardown() {
   wait 2>/dev/null
   for n in phone laptop home ps2 ps1; do
     [[ -n ${is_up[$n]:-} ]] || continue
-    at "$n" "$WG_QUICK" down "${conf[$n]}" >"$tmp/$n.down.log" 2>&1 ||
+    at "$n" timeout 120 "$WG_QUICK" down "${conf[$n]}" >"$tmp/$n.down.log" 2>&1 ||
       { echo "FAIL: wg-quick down on ${title[$n]}:" >&2; show_file "$tmp/$n.down.log"; failed=1; }
   done
   # What wg-quick down alone left behind is a failure of the run (only asked when it got there:
@@ -235,6 +236,7 @@ on_exit() {
     ((status == 0 || status == 77)) && status=1
     echo "FAIL (the network is torn down; nothing is left behind)" >&2
   else
+    ((report_mode)) && echo "All checks passed, and everything made for this network is removed."
     echo "PASS"
   fi
   exit "$status"
@@ -360,9 +362,7 @@ make_keys() {
 
 # The relay's forwarding: the guide's sysctl and iptables lines become one wg-quick key.
 relay_lines() {
-  # TEMPORARY until IPForward lands (issue 6): the same effect by hand.
-  echo "PostUp = sysctl -qw net.ipv4.ip_forward=1"
-  echo "PostDown = sysctl -qw net.ipv4.ip_forward=0"
+  echo "IPForward = yes"
 }
 
 # The [Peer] block the guide gives for public-server1 on every other node.
@@ -439,7 +439,7 @@ EOF
 quick_up() { # NODE
   local n=$1 log=$tmp/$1.up.log
   is_up[$n]=1
-  at "$n" "$WG_QUICK" up "${conf[$n]}" >"$log" 2>&1 ||
+  at "$n" timeout 120 "$WG_QUICK" up "${conf[$n]}" >"$log" 2>&1 ||
     { show_file "$log"; fail "wg-quick up on ${title[$n]}"; }
   # The transcript says which backend it took; it must be the one this machine has.
   if [[ $backend == kernel ]]; then
@@ -452,7 +452,7 @@ quick_up() { # NODE
 
 quick_down() { # NODE
   local n=$1 log=$tmp/$1.down.log
-  at "$n" "$WG_QUICK" down "${conf[$n]}" >"$log" 2>&1 ||
+  at "$n" timeout 120 "$WG_QUICK" down "${conf[$n]}" >"$log" 2>&1 ||
     { show_file "$log"; fail "wg-quick down on ${title[$n]}"; }
   unset 'is_up[$n]'
 }
@@ -476,7 +476,7 @@ bring_up() {
 # module answers "host unreachable" while the relay has no endpoint for a peer yet; with -c it
 # counts errors as answers. So ping sends DEADLINE probes and a reader stops at the first reply
 # (ping then dies of SIGPIPE at its next line).
-declare -A ok=() usecs=()
+declare -A ok=() usecs=() ends=()
 ping_together() {
   local deadline=$1 pair bad=0
   shift
@@ -503,7 +503,7 @@ ping_together() {
     read -r status end <"$tmp/ping/$pair.done"
     [[ -e $tmp/ping/$pair.start ]] && read -r start <"$tmp/ping/$pair.start"
     ok[$pair]=$((status == 0))
-    usecs[$pair]=$((end - ${start:-$end}))
+    usecs[$pair]=$((end - ${start:-$end})) ends[$pair]=$end
     ((status == 0)) || bad=$((bad + 1))
   done
   if ((!report_mode)); then
@@ -665,9 +665,11 @@ restart_relay() {
     { report_failed_pings "after the relay restart" "${with_relay[@]}"; fail "a node and the relay did not recover within 30 s of its restart"; }
   ping_together 5 "${through_relay[@]}" ||
     { report_failed_pings "after the relay restart" "${through_relay[@]}"; fail "a pair through the relay did not recover with the relay's links"; }
-  usecs[restart]=$((${EPOCHREALTIME/./} - up))
+  links_seconds=$(slowest "${with_relay[@]}")
+  usecs[restart]=0
+  for p in "${through_relay[@]}"; do ((ends[$p] - up > usecs[restart])) && usecs[restart]=$((ends[$p] - up)); done
   restart_seconds=$(slowest restart)
-  note "every pair answered again ${restart_seconds} s after the relay's up"
+  note "the relay's links answered within ${links_seconds} s of their pings' start; the last pair ${restart_seconds} s after the relay's up"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -676,48 +678,62 @@ restart_relay() {
 print_report() {
   local n a b pair cell
   echo
-  echo "${bold}The guide's network${plain} (10.0.0.0/24 over WireGuard; underlay in namespaces $ns_prefix*)"
+  echo "${bold}The guide's network${plain}: 10.0.0.0/24 over WireGuard, on an underlay of namespaces $ns_prefix*"
   cat <<EOF
 
-                      internet
-         .---------------+---------------.------------------.
-   public-server1   public-server2    home NAT            mobile NAT
-   ${underlay[ps1]}        198.51.100.1      $home_wan         $mobile_wan
-   (the relay)                           |       |            |
-                                 home-server   laptop ~~~~~> phone
-                                 192.168.1.2   192.168.1.3   192.168.2.2
-                                               roamed to 192.168.2.3
+                                  internet
+       .------------------.-----------+-----------------.---------------------.
+  public-server1     public-server2            home NAT                 mobile NAT
+  ${underlay[ps1]}          198.51.100.1              $home_wan              $mobile_wan
+  wg 10.0.0.1 relay  wg 10.0.0.2             |             |           |            .
+                                        home-server   laptop  ~~~~~~> laptop       phone
+                                        192.168.1.2   192.168.1.3     192.168.2.3  192.168.2.2
+                                        wg 10.0.0.3   wg 10.0.0.4     (roamed)     wg 10.0.0.5
 
 EOF
-  printf '%-15s %-12s %-22s %s\n' node tunnel role "peers (as the guide lists them)"
+  printf '%-15s %-12s %-33s %s\n' node "wg address" "underlay (role)" "peers, as the guide lists them"
+  local -A where=(
+    [ps1]="${underlay[ps1]} (public, the relay)" [ps2]="198.51.100.1 (public)"
+    [home]="192.168.1.2 behind $home_wan" [laptop]="192.168.1.3, then 192.168.2.3"
+    [phone]="192.168.2.2 behind $mobile_wan")  # the longest fits 33
   for n in "${nodes[@]}"; do
     local addr=${vpn[$n]}/32 peers="${title[ps1]}"
     [[ $n == ps1 ]] && addr=10.0.0.1/24 peers="${title[ps2]}, ${title[home]}, ${title[laptop]}, ${title[phone]}"
-    printf '%-15s %-12s %-22s %s\n' "${title[$n]}" "$addr" "${role[$n]}" "$peers"
+    printf '%-15s %-12s %-33s %s\n' "${title[$n]}" "$addr" "${where[$n]}" "$peers"
   done
   echo
-  echo "Ping matrix (average round trip of 3 pings; relayed = through public-server1, proven by its counters)"
-  printf '%-16s' "from \\ to"
-  for b in "${nodes[@]}"; do printf '%-18s' "${title[$b]}"; done
-  echo
+  echo "Ping matrix: average round trip of 3 pings in ms, and the path (relayed = through"
+  echo "public-server1, as its transfer counters show; no other pair is each other's peer)"
+  local row
+  row=$(printf '%-16s' "from \\ to"; for b in "${nodes[@]}"; do printf '%-16s' "${title[$b]}"; done)
+  echo "${row%"${row##*[! ]}"}"
   for a in "${nodes[@]}"; do
-    printf '%-16s' "${title[$a]}"
-    for b in "${nodes[@]}"; do
-      if [[ $a == "$b" ]]; then
-        cell=-
-      else
-        pair=$a:$b
-        cell="${lat[$pair]:-?} ms ${path[$pair]:-?}"
-      fi
-      printf '%-18s' "$cell"
-    done
-    echo
+    row=$(printf '%-16s' "${title[$a]}"
+      for b in "${nodes[@]}"; do
+        if [[ $a == "$b" ]]; then
+          cell=-
+        else
+          pair=$a:$b
+          cell="${lat[$pair]:-?}"
+          [[ $cell == *.* ]] && cell=$(printf '%.2f' "$cell")
+          cell+=" ${path[$pair]:-?}"
+        fi
+        printf '%-16s' "$cell"
+      done)
+    echo "${row%"${row##*[! ]}"}"
   done
   echo
-  [[ -n $roam_seconds ]] && echo "Roaming: the laptop moved to the mobile NAT; reachable again after ${roam_seconds} s with nothing run on it (the relay's endpoint for it: $old_laptop_ep -> $new_laptop_ep)."
-  [[ -n $restart_seconds ]] && echo "Relay restart: public-server1 went down and up; all 20 pairs answered again ${restart_seconds} s after it was up."
+  [[ -n $roam_seconds ]] && printf '%s\n' \
+    "Roaming: the laptop moved to the mobile NAT; ${roam_seconds} s later it answered again, with nothing" \
+    "  run on it (its keepalive showed the relay its new endpoint: $old_laptop_ep -> $new_laptop_ep)."
+  [[ -n $restart_seconds ]] && printf '%s\n' \
+    "Relay restart: public-server1 went down and up; each node's link to it answered again within" \
+    "  ${links_seconds} s (a session the relay forgot is renewed 15 s after the first unanswered packet)," \
+    "  and all 20 pairs answered by ${restart_seconds} s after its up."
   echo
-  echo "The relay's wg show (wgkit's wg, on public-server1):"
+  echo "The relay's wg show (wgkit's wg, on public-server1). Its peers' public keys:"
+  for n in "${nodes[@]}"; do [[ $n == "$relay" ]] || echo "  ${pub[$n]}  ${title[$n]}"; done
+  echo
   local color=never
   [[ -t 1 ]] && color=always
   WG_COLOR_MODE=$color in_net "$relay" "$WG" show "${ifname[$relay]}" || fail "wg show on the relay"
