@@ -20,6 +20,7 @@
 #include <wgkit/wireguard.h>
 
 #include "forward.h"
+#include "lock.h"
 #include "runner.h"
 #include "state.h"
 #include "undo.h"
@@ -388,6 +389,7 @@ std::vector<Step> forwarding_steps(const QuickFile& file, const std::vector<Reco
 } // namespace
 
 void reload(const QuickFile& file, const Io& io) {
+    const InterfaceLock lock(file.interface, !io.dry_run);
     require_wireguard_interface(file.interface);
     std::optional<State> state = state_read(file.interface);
     if (!state || !state->ifindex || state->ifindex != net::link_index(file.interface))
