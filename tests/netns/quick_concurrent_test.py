@@ -29,15 +29,25 @@ LOSER = re.compile(r"^wg-quick: `(\S+)' (is busy: another wg-quick is bringing i
 
 
 def race(host, ifname, flag):
-    """Starts two `up`s that spin until `flag` exists, then releases them together."""
-    wait = 'while [ ! -e "$0" ]; do :; done; exec "$@"'
-    procs = [subprocess.Popen(host.argv(["sh", "-c", wait, flag, ql.ours_wg_quick(), "up", ifname]),
-                              env=host.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
-    time.sleep(0.3)  # both are spinning by now (a late one only makes the round less racy)
+    """Starts two `up`s that spin until `flag` exists, then releases them together. Each racer
+    mounts the host's /etc overlay before it spins; two overlay mounts of one upper and work
+    directory at the same instant can fail (the second finds the work directory mid-reset),
+    so the second racer starts only once the first is mounted and spinning."""
+    wait = ': > "$0.$1"; while [ ! -e "$0" ]; do :; done; shift; exec "$@"'
+    procs = []
+    for n in range(2):
+        procs.append(subprocess.Popen(
+            host.argv(["sh", "-c", wait, flag, str(n), ql.ours_wg_quick(), "up", ifname]),
+            env=host.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        deadline = time.monotonic() + 30
+        while not os.path.exists(f"{flag}.{n}") and time.monotonic() < deadline:
+            time.sleep(0.01)
+    time.sleep(0.05)
     open(flag, "w").close()
     results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
-    os.unlink(flag)
+    for path in (flag, f"{flag}.0", f"{flag}.1"):
+        if os.path.exists(path):
+            os.unlink(path)
     return results
 
 
