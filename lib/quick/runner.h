@@ -3,6 +3,7 @@
 
 // Internal to lib/quick: running planned steps with a record, for up and reload.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,10 +36,12 @@ public:
 
 private:
     void check_signal(const std::string& step);
+    std::string records_text() const;
 
     std::string interface_;
     const Io& io_;
     State state_;
+    std::optional<std::string> saved_; ///< the records as last written; none before the first write
 };
 
 /// The record of which IPForward/IPMasquerade the file asks for (families and, where
