@@ -5,7 +5,6 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
-#include <openssl/crypto.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -19,6 +18,7 @@
 #include <thread>
 
 #include "config_text.h"
+#include "crypto_loader.h"
 
 namespace wgkit {
 
@@ -306,7 +306,7 @@ Key read_key_file(const std::string& path)
     char text[base64_length + 1] = {};
     struct Wipe {
         char* p;
-        ~Wipe() { OPENSSL_cleanse(p, base64_length + 1); }
+        ~Wipe() { detail::secure_wipe(p, base64_length + 1); }
     } wipe{text};
     if (std::fread(text, base64_length, 1, file.get()) != 1) {
         if (!std::ferror(file.get()) && std::feof(file.get()) && std::ftell(file.get()) == 0)

@@ -9,12 +9,12 @@
 
 #include "wgkit/error.h"
 
+#include "crypto_loader.h"
+
 #include <cerrno>
 #include <cstring>
 #include <memory>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <sys/random.h>
 
 namespace wgkit {
@@ -82,10 +82,6 @@ constexpr char hex_char(int v) noexcept
     return static_cast<char>('0' + v + (((9 - v) >> 8) & ('a' - '0' - 10)));
 }
 
-struct PkeyFree {
-    void operator()(EVP_PKEY* p) const noexcept { EVP_PKEY_free(p); }
-};
-
 Key random_key()
 {
     Key key;
@@ -115,7 +111,7 @@ KeyText& KeyText::operator=(const KeyText& other)
 
 KeyText::~KeyText()
 {
-    OPENSSL_cleanse(buf_.data(), buf_.size());
+    detail::secure_wipe(buf_.data(), buf_.size());
 }
 
 Key::Key(const std::uint8_t (&bytes)[size]) noexcept
@@ -130,7 +126,7 @@ Key::Key(const std::uint8_t* bytes) noexcept
 
 Key::~Key()
 {
-    OPENSSL_cleanse(bytes_.data(), bytes_.size());
+    detail::secure_wipe(bytes_.data(), bytes_.size());
 }
 
 std::optional<Key> Key::from_base64(std::string_view text) noexcept
@@ -232,14 +228,8 @@ bool Key::is_zero() const noexcept
 
 Key Key::public_key() const
 {
-    std::unique_ptr<EVP_PKEY, PkeyFree> pkey(
-        EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, bytes_.data(), size));
-    if (!pkey)
-        throw Error("Unable to derive public key: X25519 is unavailable in OpenSSL");
     Key pub;
-    std::size_t len = size;
-    if (EVP_PKEY_get_raw_public_key(pkey.get(), pub.bytes_.data(), &len) != 1 || len != size)
-        throw Error("Unable to derive public key: OpenSSL refused the private key");
+    detail::x25519_public_key(bytes_.data(), pub.bytes_.data());
     return pub;
 }
 

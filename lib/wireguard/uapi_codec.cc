@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "uapi_codec.h"
 
+#include "../crypto_loader.h"
+
 #include <arpa/inet.h>
 #include <netdb.h>
-#include <openssl/crypto.h>
 
 #include <cerrno>
 #include <charconv>
@@ -124,7 +125,7 @@ std::pair<std::string_view, std::string_view> split(std::string_view line) {
 
 } // namespace
 
-void wipe(void* p, std::size_t n) noexcept { OPENSSL_cleanse(p, n); }
+void wipe(void* p, std::size_t n) noexcept { detail::secure_wipe(p, n); }
 
 SecretString encode_set(const Device& device) {
     SecretString out;

@@ -72,6 +72,11 @@ done
 xtables_dir=$(readlink -f "$(dirname "$(readlink -f "$(command -v iptables)")")/../lib/x86_64-linux-gnu/xtables")
 [[ -d $xtables_dir ]] || die "iptables extensions directory $xtables_dir not found"
 roots+=("$xtables_dir"/*.so)
+# libcrypto, which wgkit loads on first use (lib/crypto_loader.cc), so ldd of our build does not
+# list it either.
+libcrypto=$(ldconfig -p | awk '$1 == "libcrypto.so.3" && /x86-64/ { print $NF; exit }')
+[[ -n $libcrypto ]] || die "libcrypto.so.3 not found on the host (install libssl3)"
+roots+=("$libcrypto")
 
 # Cache key: this script, the guest's /init, the kernel and its modules, the programs, and the
 # library directory's mtime (dpkg renames every file it installs there, so any library

@@ -31,7 +31,7 @@ private:
 };
 
 /// A 32-byte Curve25519 key (private, public or preshared). Every copy wipes itself with
-/// OPENSSL_cleanse when it dies, so secrets do not linger in freed memory.
+/// explicit_bzero when it dies, so secrets do not linger in freed memory.
 class Key {
 public:
     static constexpr std::size_t size = 32;

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// Internal to lib/: OpenSSL's libcrypto, loaded on first use. `wg` needs it only to derive a
+// public key (pubkey, and show of a userspace device, which reports only its private key);
+// linking it made every `wg` process pay for relocating libcrypto at start-up, several times
+// the rest of a small command's cost (docs/performance.md, "Start-up").
+
+#include <cstddef>
+#include <cstdint>
+
+namespace wgkit::detail {
+
+/// X25519(private, 9): writes the public key for `private_key` into `public_key`. Throws Error
+/// when libcrypto.so.3 cannot be loaded or refuses the key.
+void x25519_public_key(const std::uint8_t* private_key, std::uint8_t* public_key);
+
+/// Overwrites n bytes in a way the compiler may not remove (explicit_bzero).
+void secure_wipe(void* p, std::size_t n) noexcept;
+
+} // namespace wgkit::detail
