@@ -22,7 +22,7 @@ detail::MsgPtr encode(int type, int flags, const Rule& rule) {
     hdr.family = static_cast<std::uint8_t>(rule.family);
     hdr.action = FR_ACT_TO_TBL;
     // As iproute2: a table below 256 goes in the header, a larger one in FRA_TABLE.
-    hdr.table = rule.table < 256 ? static_cast<std::uint8_t>(rule.table) : RT_TABLE_UNSPEC;
+    hdr.table = static_cast<std::uint8_t>(rule.table < 256 ? rule.table : std::uint32_t{RT_TABLE_UNSPEC});
     if (rule.not_fwmark)
         hdr.flags |= FIB_RULE_INVERT;
     detail::check(nlmsg_append(msg.get(), &hdr, sizeof(hdr), NLMSG_ALIGNTO));
