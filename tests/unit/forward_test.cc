@@ -8,19 +8,13 @@
 #include <wgkit/quick.h>
 
 #include "../../lib/quick/firewall_rules.h"
+#include "quick_steps.h"
 #include "../../lib/quick/forward.h"
 
 using namespace wgkit;
 using namespace wgkit::quick;
 
 namespace {
-
-std::vector<std::string> transcript(const std::vector<Step>& steps) {
-    std::vector<std::string> out;
-    for (const Step& s : steps)
-        out.push_back(s.transcript);
-    return out;
-}
 
 std::string error_of(std::string_view text, std::string_view path) {
     try {

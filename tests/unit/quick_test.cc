@@ -8,18 +8,12 @@
 #include <wgkit/quick.h>
 
 #include "../../lib/quick/firewall_rules.h"
+#include "quick_steps.h"
 
 using namespace wgkit;
 using namespace wgkit::quick;
 
 namespace {
-
-std::vector<std::string> transcript(const std::vector<Step>& steps) {
-    std::vector<std::string> out;
-    for (const Step& s : steps)
-        out.push_back(s.transcript);
-    return out;
-}
 
 net::Prefix prefix(const char* text) { return *net::Prefix::parse(text); }
 
