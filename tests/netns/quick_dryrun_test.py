@@ -8,9 +8,6 @@ used, and both firewall back ends (nft; iptables by WGKIT_QUICK_FIREWALL=iptable
 """
 import base64
 import os
-import shutil
-import sys
-import tempfile
 
 import nslib
 import quick_lib as ql
@@ -86,18 +83,9 @@ def cycle(backend):
     return run
 
 
-def main():
-    nslib.require_root_and("ip", "wireguard-go", "unshare", "nft", "iptables-save")
-    tmp = tempfile.mkdtemp(prefix="wgk-dryrun-")
-    try:
-        failures = ql.run_scenarios(tmp, [("nft", cycle("nft")), ("iptables", cycle("iptables"))], "qdr")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    for f in failures:
-        print(f"FAIL {f}", file=sys.stderr)
-    print("FAIL" if failures else "PASS")
-    sys.exit(1 if failures else 0)
+def body(tmp):
+    return ql.run_scenarios(tmp, [("nft", cycle("nft")), ("iptables", cycle("iptables"))], "qdr")
 
 
 if __name__ == "__main__":
-    main()
+    ql.main(body)

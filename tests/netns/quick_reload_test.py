@@ -17,7 +17,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 
 import nslib
@@ -311,22 +310,12 @@ def failure(lab, tmp):
         ql.cleanup_interfaces([ifx])
 
 
-def main():
-    nslib.require_root_and("ip", "wireguard-go", "unshare", "nft", "iptables-save", "ping")
-    import shutil
-    import tempfile
-    tmp = tempfile.mkdtemp(prefix="wgk-reload-")
-    try:
-        failures = ql.run_scenarios(tmp, [("reload", scenario), ("norecord", norecord), ("forwarding_nft", forwarding("nft")),
-                                             ("forwarding_ipt", forwarding("iptables")),
-                                             ("forwarding_iptables", forwarding_iptables), ("failure", failure)], "qrl")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    for f in failures:
-        print(f"FAIL {f}", file=sys.stderr)
-    print("FAIL" if failures else "PASS")
-    sys.exit(1 if failures else 0)
+def body(tmp):
+    return ql.run_scenarios(tmp, [("reload", scenario), ("norecord", norecord),
+                                  ("forwarding_nft", forwarding("nft")), ("forwarding_ipt", forwarding("iptables")),
+                                  ("forwarding_iptables", forwarding_iptables), ("failure", failure)], "qrl")
 
 
 if __name__ == "__main__":
-    main()
+    nslib.require_root_and("ping")
+    ql.main(body)
