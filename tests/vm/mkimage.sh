@@ -74,7 +74,9 @@ xtables_dir=$(readlink -f "$(dirname "$(readlink -f "$(command -v iptables)")")/
 roots+=("$xtables_dir"/*.so)
 # libcrypto, which wgkit loads on first use (lib/crypto_loader.cc), so ldd of our build does not
 # list it either.
-libcrypto=$(ldconfig -p | awk '$1 == "libcrypto.so.3" && /x86-64/ { print $NF; exit }')
+# awk reads to the end: leaving early would kill ldconfig with SIGPIPE, which pipefail and set -e
+# turn into this script failing at random (it did, on the CI machine).
+libcrypto=$(ldconfig -p | awk '$1 == "libcrypto.so.3" && /x86-64/ && !found { found = $NF } END { print found }')
 [[ -n $libcrypto ]] || die "libcrypto.so.3 not found on the host (install libssl3)"
 roots+=("$libcrypto")
 
