@@ -27,10 +27,13 @@ constexpr std::size_t kReceiveBufferSize = 1 << 20;
 
 /// Best effort: FORCE needs CAP_NET_ADMIN (which every WireGuard request needs anyway); without
 /// it the plain option still raises the buffer up to the sysctl maximum.
+/// (Socket-level options: mnl_socket_setsockopt would set SOL_NETLINK ones, where 8 is
+/// NETLINK_LISTEN_ALL_NSID.)
 void raise_buffer(mnl_socket* socket, int force_option, int option, int bytes)
 {
-    if (mnl_socket_setsockopt(socket, force_option, &bytes, sizeof(bytes)) < 0)
-        mnl_socket_setsockopt(socket, option, &bytes, sizeof(bytes));
+    int fd = mnl_socket_get_fd(socket);
+    if (::setsockopt(fd, SOL_SOCKET, force_option, &bytes, sizeof(bytes)) < 0)
+        ::setsockopt(fd, SOL_SOCKET, option, &bytes, sizeof(bytes));
 }
 
 } // namespace
@@ -53,6 +56,11 @@ NetlinkSocket::NetlinkSocket(int bus)
     mnl_socket_setsockopt(socket_, NETLINK_CAP_ACK, &one, sizeof(one));
     // Room for several queued ACKs and the largest dump skbs.
     raise_buffer(socket_, SO_RCVBUFFORCE, SO_RCVBUF, kReceiveBufferSize);
+}
+
+int NetlinkSocket::fd() const noexcept
+{
+    return mnl_socket_get_fd(socket_);
 }
 
 NetlinkSocket::~NetlinkSocket()

@@ -44,6 +44,8 @@ public:
 
     /// Number of recvmsg calls made so far (for measurements).
     std::size_t receive_calls() const noexcept { return receive_calls_; }
+    /// The socket's descriptor, for inspection (tests); the socket keeps it.
+    int fd() const noexcept;
 
 private:
     mnl_socket* socket_;
