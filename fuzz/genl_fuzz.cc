@@ -32,7 +32,7 @@ std::optional<wgkit::Device> parse_stream(const void* bytes, std::size_t size, b
     std::vector<wgkit::Peer> streamed;
     wgkit::genl::DeviceDumpParser::PeerSink sink;
     if (streaming)
-        sink = [&streamed](wgkit::Peer&& peer) { streamed.push_back(std::move(peer)); };
+        sink = [&streamed](const wgkit::Device&, wgkit::Peer&& peer) { streamed.push_back(std::move(peer)); };
     wgkit::genl::DeviceDumpParser parser(sink);
     const auto* at = static_cast<const std::uint8_t*>(bytes);
     try {

@@ -69,15 +69,8 @@ void append_peer(std::string& out, const Peer& peer)
 
 } // namespace
 
-std::string format_config(const Device& device)
+void append_config_interface(std::string& out, const Device& device)
 {
-    std::string out;
-    // About 200 bytes per peer plus 20 per allowed IP; a guess that avoids most regrowth.
-    std::size_t ips = 0;
-    for (const Peer& peer : device.peers)
-        ips += peer.allowed_ips.size();
-    out.reserve(128 + device.peers.size() * 200 + ips * 24);
-
     out += "[Interface]\n";
     if (device.listen_port.value_or(0)) {
         out += "ListenPort = ";
@@ -94,11 +87,26 @@ std::string format_config(const Device& device)
     if (device.private_key)
         append_key_line(out, "PrivateKey = ", *device.private_key);
     out += '\n';
-    for (std::size_t i = 0; i < device.peers.size(); ++i) {
-        append_peer(out, device.peers[i]);
-        if (i + 1 < device.peers.size())
-            out += '\n';
-    }
+}
+
+void append_config_peer(std::string& out, const Peer& peer, bool first)
+{
+    if (!first)
+        out += '\n';
+    append_peer(out, peer);
+}
+
+std::string format_config(const Device& device)
+{
+    std::string out;
+    // About 200 bytes per peer plus 20 per allowed IP; a guess that avoids most regrowth.
+    std::size_t ips = 0;
+    for (const Peer& peer : device.peers)
+        ips += peer.allowed_ips.size();
+    out.reserve(128 + device.peers.size() * 200 + ips * 24);
+    append_config_interface(out, device);
+    for (std::size_t i = 0; i < device.peers.size(); ++i)
+        append_config_peer(out, device.peers[i], i == 0);
     return out;
 }
 

@@ -2,11 +2,16 @@
 // Pieces shared by the pretty and script printers: the output buffer and the text of keys,
 // addresses and endpoints.
 #include "print.h"
+#include "common.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+
+#include <wgkit/error.h>
 
 namespace wg {
 
@@ -29,6 +34,53 @@ void flush_if_large(Buffer& out)
 {
     if (out.size() >= flush_threshold)
         flush(out);
+}
+
+StreamedOutput::~StreamedOutput()
+{
+    explicit_bzero(out_.data(), out_.capacity());
+}
+
+void StreamedOutput::write_and_wipe()
+{
+    if (out_.size())
+        std::fwrite(out_.data(), 1, out_.size(), stdout);
+    explicit_bzero(out_.data(), out_.size());
+    out_.clear();
+}
+
+void StreamedOutput::peer_done()
+{
+    if (!streaming_ && out_.size() > hold_limit)
+        streaming_ = true;
+    if (streaming_ && out_.size() >= flush_threshold)
+        write_and_wipe();
+}
+
+void StreamedOutput::restart()
+{
+    if (streaming_)
+        throw wgkit::Error("the device changed while it was being printed", EINTR);
+    explicit_bzero(out_.data(), out_.size());
+    out_.clear();
+}
+
+void StreamedOutput::finish()
+{
+    write_and_wipe();
+}
+
+int StreamingPrinter::print(const char* name)
+{
+    try {
+        wgkit::read_device(name, *this);
+    } catch (const wgkit::Error& e) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "Unable to access interface: %s\n", error_text(e).c_str());
+        return 1;
+    }
+    out_.finish();
+    return 0;
 }
 
 void append_without_ansi(Buffer& out, std::string_view chunk)

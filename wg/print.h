@@ -6,12 +6,14 @@
 
 #include <cstdint>
 #include <ctime>
+#include <optional>
 #include <string_view>
 
 #include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <wgkit/device.h>
+#include <wgkit/wireguard.h>
 
 namespace wg {
 
@@ -22,6 +24,56 @@ using Buffer = fmt::memory_buffer;
 void flush(Buffer& out);
 /// flush() when the buffer holds more than a chunk worth writing.
 void flush_if_large(Buffer& out);
+
+/// Output of a device printed while it is read (wgkit::read_device). The text is held until
+/// the read ends, since the original prints only a device read whole, consistent (a dump the
+/// kernel interrupts is read again); past hold_limit it is written as it grows, so memory stops
+/// growing with the peer count. A read that must start again after that point cannot take
+/// back what was written: restart() then throws Error(EINTR). The text is wiped as it goes:
+/// it may hold keys.
+class StreamedOutput {
+public:
+    /// About 25,000 peers of `dump` lines; the kernel dump of a larger device is written as
+    /// it arrives.
+    static constexpr std::size_t hold_limit = 4 << 20;
+
+    StreamedOutput() = default;
+    StreamedOutput(const StreamedOutput&) = delete;
+    StreamedOutput& operator=(const StreamedOutput&) = delete;
+    ~StreamedOutput();
+
+    Buffer& buffer() noexcept { return out_; }
+    /// After each complete peer: writes the text once past hold_limit.
+    void peer_done();
+    /// The read starts again: the held text is dropped.
+    void restart();
+    /// The read ended: writes everything.
+    void finish();
+
+private:
+    void write_and_wipe();
+    Buffer out_;
+    bool streaming_ = false;
+};
+
+/// Prints a device while wgkit::read_device reads it: subclasses append their text to
+/// out_.buffer() and call out_.peer_done() after each peer.
+class StreamingPrinter : public wgkit::DeviceVisitor {
+public:
+    void on_restart() override
+    {
+        restart();
+        out_.restart();
+    }
+    /// Reads device `name` into this printer and writes the text. On failure prints the
+    /// original's "Unable to access interface" message; returns the exit status.
+    int print(const char* name);
+
+protected:
+    /// The read starts again (after on_restart's held text is dropped).
+    virtual void restart() {}
+    StreamedOutput out_;
+};
 
 /// How the pretty printer renders: colour on/off, secrets shown, and the clock that
 /// "latest handshake: ... ago" is measured against.
@@ -39,13 +91,37 @@ struct PrettyOptions {
 /// The sort is stable, so ties keep device order, as glibc's merge-sorting qsort does.
 void print_pretty(Buffer& out, const wgkit::Device& device, const PrettyOptions& options);
 
+/// The fields of `wg show IF <field>`, and dump.
+enum class ScriptField {
+    PublicKey,
+    PrivateKey,
+    ListenPort,
+    Fwmark,
+    Peers,
+    PresharedKeys,
+    Endpoints,
+    AllowedIps,
+    LatestHandshakes,
+    Transfer,
+    PersistentKeepalive,
+    Dump,
+};
+
 /// True for the field names `wg show IF <field>` accepts (including "dump").
 bool is_script_field(std::string_view field);
+std::optional<ScriptField> find_script_field(std::string_view name);
 /// Prints one field in script format (tab-separated, device order); with_interface prefixes
 /// every line with "NAME\t" (`show all <field>`, with the v1.0.20250521 endpoints fix).
 /// `field` must satisfy is_script_field.
 void print_script_field(Buffer& out, const wgkit::Device& device, std::string_view field,
                         bool with_interface);
+/// The two halves of print_script_field, for a device printed while it is read: the device
+/// line of the fields that have one (`device.peers` is not looked at), and one peer's line
+/// of the fields that have peer lines. `name` prefixes each line when not empty.
+void print_script_device(Buffer& out, const wgkit::Device& device, ScriptField field,
+                         std::string_view name);
+void print_script_peer(Buffer& out, const wgkit::Peer& peer, ScriptField field,
+                       std::string_view name);
 
 // Building blocks, exposed for the unit tests.
 

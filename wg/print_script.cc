@@ -8,20 +8,7 @@ namespace wg {
 
 namespace {
 
-enum class Field {
-    PublicKey,
-    PrivateKey,
-    ListenPort,
-    Fwmark,
-    Peers,
-    PresharedKeys,
-    Endpoints,
-    AllowedIps,
-    LatestHandshakes,
-    Transfer,
-    PersistentKeepalive,
-    Dump,
-};
+using Field = ScriptField;
 
 struct FieldName {
     std::string_view name;
@@ -186,34 +173,52 @@ bool is_script_field(std::string_view field)
     return find_field(field) != nullptr;
 }
 
-void print_script_field(Buffer& out, const wgkit::Device& device, std::string_view name,
-                        bool with_interface)
+std::optional<ScriptField> find_script_field(std::string_view name)
 {
     const FieldName* found = find_field(name);
-    if (!found)
+    return found ? std::optional(found->field) : std::nullopt;
+}
+
+void print_script_device(Buffer& out, const wgkit::Device& device, ScriptField field,
+                         std::string_view name)
+{
+    if (!has_device_line(field))
         return;
-    Field field = found->field;
-    auto prefix = [&] {
-        if (with_interface) {
-            out.append(device.name);
-            out.push_back('\t');
-        }
-    };
-    if (has_device_line(field)) {
-        prefix();
-        append_device_value(out, device, field);
-        out.push_back('\n');
+    if (!name.empty()) {
+        out.append(name);
+        out.push_back('\t');
     }
+    append_device_value(out, device, field);
+    out.push_back('\n');
+}
+
+void print_script_peer(Buffer& out, const wgkit::Peer& peer, ScriptField field,
+                       std::string_view name)
+{
     if (!has_peer_lines(field))
         return;
+    if (!name.empty()) {
+        out.append(name);
+        out.push_back('\t');
+    }
+    append_key(out, peer.public_key);
+    if (field != Field::Peers) {
+        out.push_back('\t');
+        append_peer_value(out, peer, field);
+    }
+    out.push_back('\n');
+}
+
+void print_script_field(Buffer& out, const wgkit::Device& device, std::string_view field_name,
+                        bool with_interface)
+{
+    std::optional<ScriptField> field = find_script_field(field_name);
+    if (!field)
+        return;
+    std::string_view name = with_interface ? std::string_view(device.name) : std::string_view();
+    print_script_device(out, device, *field, name);
     for (const wgkit::Peer& peer : device.peers) {
-        prefix();
-        append_key(out, peer.public_key);
-        if (field != Field::Peers) {
-            out.push_back('\t');
-            append_peer_value(out, peer, field);
-        }
-        out.push_back('\n');
+        print_script_peer(out, peer, *field, name);
         flush_if_large(out);
     }
 }

@@ -108,8 +108,33 @@ int show_all(const char* command, const char* field)
     return status;
 }
 
+/// Prints one field (or dump) of a device while it is read, so a 10^5-peer device is not
+/// held in memory (StreamedOutput).
+class ScriptPrinter final : public StreamingPrinter {
+public:
+    explicit ScriptPrinter(ScriptField field) : field_(field) {}
+    void on_device(const wgkit::Device& device) override
+    {
+        print_script_device(out_.buffer(), device, field_, {});
+    }
+    void on_peer(wgkit::Peer&& peer) override
+    {
+        print_script_peer(out_.buffer(), peer, field_, {});
+        out_.peer_done();
+    }
+
+private:
+    ScriptField field_;
+};
+
 int show_one(const char* command, const char* name, const char* field)
 {
+    if (std::optional<ScriptField> known = field ? find_script_field(field) : std::nullopt) {
+        ScriptPrinter printer(*known);
+        return printer.print(name);
+    }
+    // Pretty output sorts the peers, and a bad field is reported only for a device that
+    // could be read: both read it whole.
     wgkit::Device device;
     try {
         device = get_named_device(name);

@@ -138,6 +138,27 @@ Device get_device(std::string_view name)
     return read_device(name, {}, [] {}, nullptr);
 }
 
+void read_device(std::string_view name, DeviceVisitor& visitor)
+{
+    bool announced = false;
+    Device device = read_device(
+        name,
+        [&](const Device& fields, Peer&& peer) {
+            if (!announced) {
+                visitor.on_device(fields);
+                announced = true;
+            }
+            visitor.on_peer(std::move(peer));
+        },
+        [&] {
+            announced = false;
+            visitor.on_restart();
+        },
+        nullptr);
+    if (!announced) // a device without peers
+        visitor.on_device(device);
+}
+
 void set_device(const Device& device)
 {
     set_device(device, SetOptions{}, nullptr);

@@ -140,7 +140,9 @@ const nlattr* checked(const AttrLevel& level, const nlattr* attr);
 /// rest of its allowed IPs) merged back into one.
 class DeviceDumpParser {
 public:
-    using PeerSink = std::function<void(Peer&&)>;
+    /// Gets the device's fields (complete by then: the kernel sends them before the peers)
+    /// and one peer.
+    using PeerSink = std::function<void(const Device& fields, Peer&&)>;
     /// Without a sink, peers are collected into the Device that finish() returns; with one, each
     /// complete peer is handed over as soon as the next one starts, so memory does not grow.
     explicit DeviceDumpParser(PeerSink sink = {});

@@ -219,7 +219,7 @@ void DeviceDumpParser::flush()
     if (!pending_)
         return;
     if (sink_)
-        sink_(std::move(*pending_));
+        sink_(device_, std::move(*pending_));
     else
         device_.peers.push_back(std::move(*pending_));
     pending_.reset();

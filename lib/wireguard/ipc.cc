@@ -20,6 +20,13 @@ Device get_device(std::string_view name) {
     return genl::get_device(name);
 }
 
+void read_device(std::string_view name, DeviceVisitor& visitor) {
+    if (uapi::has_interface(name))
+        uapi::read_device(name, visitor);
+    else
+        genl::read_device(name, visitor);
+}
+
 void set_device(const Device& device) {
     if (uapi::has_interface(device.name))
         uapi::set_device(device);

@@ -217,6 +217,17 @@ Device get_device(std::string_view name) {
     return device;
 }
 
+/// The text protocol has no restarts and userspace devices are small: read it whole, then
+/// hand it over.
+void read_device(std::string_view name, DeviceVisitor& visitor) {
+    Device device = get_device(name);
+    std::vector<Peer> peers = std::move(device.peers);
+    device.peers.clear();
+    visitor.on_device(device);
+    for (Peer& peer : peers)
+        visitor.on_peer(std::move(peer));
+}
+
 void set_device(const Device& device) {
     Fd fd = open_interface(device.name);
     SecretString request = encode_set(device);

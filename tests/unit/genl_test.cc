@@ -5,11 +5,15 @@
 // REMOVE_ME on every fragment, 16-bit nests, message size). Dump replies are built with the
 // same writer and read back with the backend's parser.
 #include "../../lib/wireguard/genl_codec.h"
+#include "../../lib/wireguard/netlink_socket.h"
 
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
 #include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <map>
@@ -646,7 +650,13 @@ TEST_CASE("a streaming dump hands over each peer once it is complete")
     Device want = sample_device();
     auto messages = build_dump(want, 3);
     std::vector<Peer> streamed;
-    DeviceDumpParser parser([&](Peer&& p) { streamed.push_back(std::move(p)); });
+    DeviceDumpParser parser([&](const Device& fields, Peer&& p) {
+        // The device's own fields come first in the dump: complete by the first peer.
+        REQUIRE(fields.private_key == want.private_key);
+        REQUIRE(fields.listen_port == want.listen_port);
+        REQUIRE(fields.fwmark == want.fwmark);
+        streamed.push_back(std::move(p));
+    });
     for (const auto& m : messages) {
         std::size_t before = streamed.size();
         parser.parse(reinterpret_cast<const nlmsghdr*>(m.data()));
@@ -742,4 +752,27 @@ TEST_CASE("malformed replies are EPROTO; unknown attributes are skipped")
         REQUIRE(msg.put_u16(kDeviceLevel, WGDEVICE_A_LISTEN_PORT, 7));
         REQUIRE(parse_one(msg).listen_port == 7);
     }
+}
+
+TEST_CASE("the netlink socket's receive buffer is raised at the socket level, and nothing else is set")
+{
+    wgkit::genl::NetlinkSocket socket(NETLINK_GENERIC);
+    int rcvbuf = 0, all_nsid = -1;
+    socklen_t len = sizeof(rcvbuf);
+    REQUIRE(getsockopt(socket.fd(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len) == 0);
+    // The kernel doubles what is set; the default is about 200 KiB. Without CAP_NET_ADMIN
+    // only up to net.core.rmem_max.
+    int rmem_max = 0;
+    if (FILE* f = std::fopen("/proc/sys/net/core/rmem_max", "r")) {
+        if (std::fscanf(f, "%d", &rmem_max) != 1)
+            rmem_max = 0;
+        std::fclose(f);
+    }
+    if (geteuid() == 0)
+        CHECK(rcvbuf >= 2 * (1 << 20));
+    else
+        CHECK(rcvbuf >= std::min(2 * (1 << 20), 2 * rmem_max));
+    len = sizeof(all_nsid);
+    REQUIRE(getsockopt(socket.fd(), SOL_NETLINK, NETLINK_LISTEN_ALL_NSID, &all_nsid, &len) == 0);
+    CHECK(all_nsid == 0);
 }

@@ -7,10 +7,17 @@
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include <array>
 #include <string>
 #include <vector>
+
+#include <wgkit/error.h>
 
 #include "../../wg/print.h"
 
@@ -517,5 +524,141 @@ TEST_CASE("address text equals inet_ntop's for every shape of zero run")
         Buffer out;
         wg::append_ipv6(out, bytes);
         CHECK(str(out) == expected);
+    }
+}
+
+namespace {
+
+/// Everything written to stdout (fd 1) while alive, read back by text().
+class CapturedStdout {
+public:
+    CapturedStdout()
+    {
+        std::fflush(stdout);
+        saved_ = dup(STDOUT_FILENO);
+        file_ = std::tmpfile();
+        REQUIRE((saved_ >= 0 && file_));
+        REQUIRE(dup2(fileno(file_), STDOUT_FILENO) == STDOUT_FILENO);
+    }
+    ~CapturedStdout()
+    {
+        std::fflush(stdout);
+        dup2(saved_, STDOUT_FILENO);
+        close(saved_);
+        std::fclose(file_);
+    }
+    std::string text()
+    {
+        std::fflush(stdout);
+        std::string all;
+        char chunk[65536];
+        std::rewind(file_);
+        for (std::size_t n; (n = std::fread(chunk, 1, sizeof(chunk), file_)) > 0;)
+            all.append(chunk, n);
+        return all;
+    }
+
+private:
+    int saved_ = -1;
+    std::FILE* file_ = nullptr;
+};
+
+/// Streams `device` as wgkit::read_device would hand it over, restarting once after
+/// `restart_after` peers when that is not npos.
+void stream_dump(wg::StreamedOutput& out, const wgkit::Device& device,
+                 std::size_t restart_after = std::string::npos)
+{
+    auto attempt = [&](std::size_t limit) {
+        wg::print_script_device(out.buffer(), device, wg::ScriptField::Dump, {});
+        for (std::size_t i = 0; i < device.peers.size() && i < limit; ++i) {
+            wg::print_script_peer(out.buffer(), device.peers[i], wg::ScriptField::Dump, {});
+            out.peer_done();
+        }
+    };
+    if (restart_after != std::string::npos) {
+        attempt(restart_after);
+        out.restart();
+    }
+    attempt(device.peers.size());
+}
+
+/// The dump text in one piece (print_script_field writes to stdout past 64 KiB).
+std::string whole_dump(const wgkit::Device& device)
+{
+    Buffer out;
+    wg::print_script_device(out, device, wg::ScriptField::Dump, {});
+    for (const wgkit::Peer& peer : device.peers)
+        wg::print_script_peer(out, peer, wg::ScriptField::Dump, {});
+    return str(out);
+}
+
+/// The golden device's peers repeated under new keys until the dump passes `bytes`.
+wgkit::Device large_device(std::size_t bytes)
+{
+    wgkit::Device device = golden_device();
+    std::vector<wgkit::Peer> base = device.peers;
+    device.peers.clear();
+    wgkit::Device one_round = device;
+    one_round.peers = base;
+    std::size_t round_bytes = whole_dump(one_round).size();
+    for (std::uint32_t n = 0; n * round_bytes < bytes; ++n) {
+        for (wgkit::Peer peer : base) {
+            std::array<std::uint8_t, 32> raw{};
+            std::memcpy(raw.data(), &n, sizeof(n));
+            raw[31] = static_cast<std::uint8_t>(device.peers.size());
+            peer.public_key = wgkit::Key(raw.data());
+            device.peers.push_back(std::move(peer));
+        }
+    }
+    return device;
+}
+
+} // namespace
+
+TEST_CASE("a dump printed while read equals the whole device's, and a restart drops the held text")
+{
+    wgkit::Device device = golden_device();
+    REQUIRE(device.peers.size() >= 2);
+    CapturedStdout captured;
+    {
+        wg::StreamedOutput out;
+        stream_dump(out, device, 1);
+        CHECK(captured.text().empty()); // held until the read ends
+        out.finish();
+    }
+    CHECK(captured.text() == golden_dump);
+}
+
+TEST_CASE("past the hold limit the text is written as it comes, and a restart then fails with EINTR")
+{
+    wgkit::Device device = large_device(wg::StreamedOutput::hold_limit * 3 / 2);
+    std::string whole = whole_dump(device);
+    REQUIRE(whole.size() > wg::StreamedOutput::hold_limit);
+    {
+        CapturedStdout captured;
+        wg::StreamedOutput out;
+        stream_dump(out, device);
+        std::size_t written = captured.text().size();
+        CHECK(written > wg::StreamedOutput::hold_limit / 2);
+        CHECK(written < whole.size());
+        // What is in the buffer stays bounded: about one flush chunk.
+        CHECK(out.buffer().size() < (1u << 17));
+        out.finish();
+        CHECK(captured.text() == whole);
+    }
+    {
+        CapturedStdout captured;
+        wg::StreamedOutput out;
+        std::size_t past_limit = device.peers.size() - 1;
+        try {
+            stream_dump(out, device, past_limit);
+            FAIL("restart after streaming did not throw");
+        } catch (const wgkit::Error& e) {
+            CHECK(e.code() == EINTR);
+        }
+        // What was written is a prefix of the device's dump, never a line twice.
+        std::string written = captured.text();
+        CHECK(!written.empty());
+        CHECK(whole.compare(0, written.size(), written) == 0);
     }
 }

@@ -30,3 +30,12 @@ states() {
   "$theirs" show wgb dump >"$tmp/b.dump"
   same "$tmp/b.dump" "$tmp/a.dump" "$1: wga (ours) and wgb (Debian's)"
 }
+
+# both_print WHAT ARGS...: `wg ARGS...` prints the same bytes with ours and with Debian's.
+both_print() {
+  local what=$1
+  shift
+  "$ours" "$@" >"$tmp/ours.out"
+  "$theirs" "$@" >"$tmp/theirs.out"
+  same "$tmp/theirs.out" "$tmp/ours.out" "$what, Debian's and ours"
+}

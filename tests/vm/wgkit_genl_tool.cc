@@ -81,7 +81,7 @@ int dump(const std::string& name, bool stats)
     auto start = std::chrono::steady_clock::now();
     std::string peers;
     Device d = genl::read_device(
-        name, [&](Peer&& p) { print_peer(peers, p); }, [&] { peers.clear(); }, &counters);
+        name, [&](const Device&, Peer&& p) { print_peer(peers, p); }, [&] { peers.clear(); }, &counters);
     double elapsed = seconds_since(start);
     std::fputs(device_line(d).c_str(), stdout);
     std::fputs(peers.c_str(), stdout);

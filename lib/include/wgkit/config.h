@@ -96,5 +96,10 @@ Key read_key_file(const std::string& path);
 
 /// Writes the `wg showconf` text of a device.
 std::string format_config(const Device& device);
+/// The two parts of format_config, for printing a device while it is read: the [Interface]
+/// section with the blank line after it (`device.peers` is not looked at), and one [Peer]
+/// section, preceded by a blank line unless it is the first.
+void append_config_interface(std::string& out, const Device& device);
+void append_config_peer(std::string& out, const Peer& peer, bool first);
 
 } // namespace wgkit

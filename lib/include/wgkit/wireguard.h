@@ -25,6 +25,25 @@ std::vector<std::string> list_interfaces();
 /// connection, otherwise kernel generic netlink. Throws Error with code() = errno.
 Device get_device(std::string_view name);
 
+/// Receives a device while it is read (read_device), so that a caller can print 10^5 peers
+/// without holding them all.
+class DeviceVisitor {
+public:
+    virtual ~DeviceVisitor() = default;
+    /// The device's own fields (`peers` empty); once per attempt, before its first peer.
+    virtual void on_device(const Device& device) = 0;
+    /// One complete peer (allowed IPs of every fragment merged), in device order.
+    virtual void on_peer(Peer&& peer) = 0;
+    /// The kernel reported that the device changed while it was being read: what this
+    /// attempt delivered is void, and the read starts again with on_device. An exception
+    /// thrown here ends the read instead.
+    virtual void on_restart() = 0;
+};
+
+/// get_device, delivered piece by piece to `visitor`; the backend is chosen the same way.
+/// Throws Error with code() = errno.
+void read_device(std::string_view name, DeviceVisitor& visitor);
+
 /// Applies a device: absent fields stay unchanged; flags say replace/remove. Throws Error
 /// with code() = errno.
 void set_device(const Device& device);
@@ -51,6 +70,7 @@ Device diff_devices(const Device& running, const Device& wanted, const DiffOptio
 namespace genl {
 std::vector<std::string> list_interfaces();
 Device get_device(std::string_view name);
+void read_device(std::string_view name, DeviceVisitor& visitor);
 void set_device(const Device& device);
 } // namespace genl
 
@@ -65,6 +85,7 @@ std::vector<std::string> list_interfaces();
 /// so the operation reports that error. Never for a name containing '/'.
 bool has_interface(std::string_view name);
 Device get_device(std::string_view name);
+void read_device(std::string_view name, DeviceVisitor& visitor);
 void set_device(const Device& device);
 } // namespace uapi
 
