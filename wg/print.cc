@@ -41,12 +41,17 @@ StreamedOutput::~StreamedOutput()
     explicit_bzero(out_.data(), out_.capacity());
 }
 
-void StreamedOutput::write_and_wipe()
+void StreamedOutput::drop()
+{
+    explicit_bzero(out_.data(), out_.size());
+    out_.clear();
+}
+
+void StreamedOutput::write_and_drop()
 {
     if (out_.size())
         std::fwrite(out_.data(), 1, out_.size(), stdout);
-    explicit_bzero(out_.data(), out_.size());
-    out_.clear();
+    drop();
 }
 
 void StreamedOutput::peer_done()
@@ -54,20 +59,19 @@ void StreamedOutput::peer_done()
     if (!streaming_ && out_.size() > hold_limit)
         streaming_ = true;
     if (streaming_ && out_.size() >= flush_threshold)
-        write_and_wipe();
+        write_and_drop();
 }
 
 void StreamedOutput::restart()
 {
     if (streaming_)
         throw wgkit::Error("the device changed while it was being printed", EINTR);
-    explicit_bzero(out_.data(), out_.size());
-    out_.clear();
+    drop();
 }
 
 void StreamedOutput::finish()
 {
-    write_and_wipe();
+    write_and_drop();
 }
 
 int StreamingPrinter::print(const char* name)

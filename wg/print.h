@@ -51,7 +51,9 @@ public:
     void finish();
 
 private:
-    void write_and_wipe();
+    /// Empties the buffer, wiping what it held.
+    void drop();
+    void write_and_drop();
     Buffer out_;
     bool streaming_ = false;
 };

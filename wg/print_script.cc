@@ -166,6 +166,15 @@ bool has_peer_lines(Field field)
     return field >= Field::Peers;
 }
 
+/// "NAME\t" before each line of `show all <field>`; nothing when `name` is empty.
+void append_prefix(Buffer& out, std::string_view name)
+{
+    if (!name.empty()) {
+        out.append(name);
+        out.push_back('\t');
+    }
+}
+
 } // namespace
 
 bool is_script_field(std::string_view field)
@@ -184,10 +193,7 @@ void print_script_device(Buffer& out, const wgkit::Device& device, ScriptField f
 {
     if (!has_device_line(field))
         return;
-    if (!name.empty()) {
-        out.append(name);
-        out.push_back('\t');
-    }
+    append_prefix(out, name);
     append_device_value(out, device, field);
     out.push_back('\n');
 }
@@ -197,10 +203,7 @@ void print_script_peer(Buffer& out, const wgkit::Peer& peer, ScriptField field,
 {
     if (!has_peer_lines(field))
         return;
-    if (!name.empty()) {
-        out.append(name);
-        out.push_back('\t');
-    }
+    append_prefix(out, name);
     append_key(out, peer.public_key);
     if (field != Field::Peers) {
         out.push_back('\t');
