@@ -80,14 +80,17 @@ public:
         // The original handles lines as C strings: a NUL byte ends the line's content.
         raw = raw.substr(0, raw.find('\0'));
         std::string_view content = raw.substr(0, raw.find('#'));
-        stripped_.clear();
+        // Sized once and filled through a pointer: this loop sees every byte of the file.
+        stripped_.resize(content.size());
+        char* out = stripped_.data();
         for (char c : content)
             if (!is_space(c))
-                stripped_.push_back(c);
-        if (stripped_.empty())
+                *out++ = c;
+        std::string_view line(stripped_.data(), static_cast<std::size_t>(out - stripped_.data()));
+        if (line.empty())
             return;
         try {
-            process(stripped_, raw);
+            process(line, raw);
         } catch (const EnvironmentInvalid&) {
             throw;
         } catch (const Error& e) {
@@ -96,6 +99,10 @@ public:
             throw Error(location() + e.what(), e.code());
         }
     }
+
+    /// Room for about this many peers, so that a 10^5-peer file does not move every parsed
+    /// peer each time the vector grows.
+    void expect_peers(std::size_t count) { config_.device.peers.reserve(count); }
 
     Config finish()
     {
@@ -151,7 +158,6 @@ private:
         note_keyless_peer();
         Peer& peer = config_.device.peers.emplace_back();
         peer.replace_allowed_ips = true;
-        peer.source_file = options_.filename;
         peer.source_line = line_number_;
         section_ = Section::peer;
         section_started_peer_ = true;
@@ -268,6 +274,7 @@ private:
 Config parse_config(std::string_view text, const ParseOptions& options)
 {
     ConfigReader reader(options);
+    reader.expect_peers(config_text::count_section_lines(text));
     unsigned number = 0;
     while (!text.empty()) {
         std::size_t newline = text.find('\n');

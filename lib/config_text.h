@@ -37,6 +37,16 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept
     return true;
 }
 
+/// Lines whose first byte is '[': at least as many as the file's [Peer] sections when
+/// headers are unindented (as every generated config has them); a capacity hint, not a count.
+inline std::size_t count_section_lines(std::string_view text) noexcept
+{
+    std::size_t count = !text.empty() && text[0] == '[';
+    for (std::size_t at = text.find("\n["); at != std::string_view::npos; at = text.find("\n[", at + 2))
+        ++count;
+    return count;
+}
+
 /// "<what>: `<value>'", the shape of every message that quotes a bad value.
 inline std::string quoted(std::string_view what, std::string_view value)
 {

@@ -66,8 +66,8 @@ struct Peer {
     std::uint64_t rx_bytes = 0;
     std::uint64_t tx_bytes = 0;
 
-    // Where this peer came from, for later error messages (empty / 0 when not from a file).
-    std::string source_file;
+    /// The line of this peer's [Peer] header when it came from a file (0 otherwise); the file
+    /// is the one the caller parsed.
     unsigned source_line = 0;
 };
 
