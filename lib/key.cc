@@ -134,29 +134,30 @@ std::optional<Key> Key::from_base64(std::string_view text) noexcept
     if (text.size() != base64_length)
         return std::nullopt;
 
-    Key key;
+    // Every character's value in one branch-free loop (vector code), then the bytes: a
+    // 10^5-peer config decodes 1.5 * 10^5 keys.
+    int values[base64_length];
+    for (std::size_t i = 0; i < base64_length; ++i)
+        values[i] = base64_value(static_cast<unsigned char>(text[i]));
     int invalid = 0; // any negative value OR-ed in marks a bad character
+    for (std::size_t i = 0; i < base64_length - 1; ++i)
+        invalid |= values[i];
+
+    Key key;
     // 40 characters make 30 bytes, four characters to three bytes.
     for (std::size_t i = 0; i < 10; ++i) {
-        const int a = base64_value(text[i * 4 + 0]);
-        const int b = base64_value(text[i * 4 + 1]);
-        const int c = base64_value(text[i * 4 + 2]);
-        const int d = base64_value(text[i * 4 + 3]);
-        invalid |= a | b | c | d;
-        const unsigned group = (unsigned(a) << 18) | (unsigned(b) << 12) | (unsigned(c) << 6) | unsigned(d);
+        const unsigned group = (unsigned(values[i * 4]) << 18) | (unsigned(values[i * 4 + 1]) << 12) |
+                               (unsigned(values[i * 4 + 2]) << 6) | unsigned(values[i * 4 + 3]);
         key.bytes_[i * 3 + 0] = static_cast<std::uint8_t>(group >> 16);
         key.bytes_[i * 3 + 1] = static_cast<std::uint8_t>(group >> 8);
         key.bytes_[i * 3 + 2] = static_cast<std::uint8_t>(group);
     }
     // The last three characters carry 18 bits for the final 2 bytes; their 2 low bits are
     // padding and must be zero, or several texts would decode to one key.
-    const int a = base64_value(text[40]);
-    const int b = base64_value(text[41]);
-    const int c = base64_value(text[42]);
-    invalid |= a | b | c;
-    const unsigned group = (unsigned(a) << 12) | (unsigned(b) << 6) | unsigned(c);
+    const unsigned group = (unsigned(values[40]) << 12) | (unsigned(values[41]) << 6) | unsigned(values[42]);
     key.bytes_[30] = static_cast<std::uint8_t>(group >> 10);
     key.bytes_[31] = static_cast<std::uint8_t>(group >> 2);
+    detail::secure_wipe(values, sizeof(values));
 
     const unsigned char pad = static_cast<unsigned char>(text[43]);
     const unsigned wrong = (static_cast<unsigned>(invalid) >> 31) | (group & 3u) | (pad ^ unsigned('='));
@@ -185,21 +186,29 @@ std::optional<Key> Key::from_hex(std::string_view text) noexcept
 
 KeyText Key::base64() const noexcept
 {
-    KeyText out;
-    char* p = out.data();
+    // The 6-bit values first, then one branch-free mapping loop over all of them, which the
+    // compiler turns into vector code: printing a 10^5-peer dump encodes 1.5 * 10^5 keys.
+    std::uint8_t values[base64_length];
     for (std::size_t i = 0; i < 10; ++i) {
         const unsigned group = (unsigned(bytes_[i * 3]) << 16) | (unsigned(bytes_[i * 3 + 1]) << 8) | bytes_[i * 3 + 2];
-        *p++ = base64_char(int(group >> 18) & 63);
-        *p++ = base64_char(int(group >> 12) & 63);
-        *p++ = base64_char(int(group >> 6) & 63);
-        *p++ = base64_char(int(group) & 63);
+        values[i * 4 + 0] = static_cast<std::uint8_t>((group >> 18) & 63);
+        values[i * 4 + 1] = static_cast<std::uint8_t>((group >> 12) & 63);
+        values[i * 4 + 2] = static_cast<std::uint8_t>((group >> 6) & 63);
+        values[i * 4 + 3] = static_cast<std::uint8_t>(group & 63);
     }
     const unsigned group = (unsigned(bytes_[30]) << 10) | (unsigned(bytes_[31]) << 2);
-    *p++ = base64_char(int(group >> 12) & 63);
-    *p++ = base64_char(int(group >> 6) & 63);
-    *p++ = base64_char(int(group) & 63);
-    *p++ = '=';
-    *p = '\0';
+    values[40] = static_cast<std::uint8_t>((group >> 12) & 63);
+    values[41] = static_cast<std::uint8_t>((group >> 6) & 63);
+    values[42] = static_cast<std::uint8_t>(group & 63);
+    values[43] = 0;
+
+    KeyText out;
+    char* p = out.data();
+    for (std::size_t i = 0; i < base64_length; ++i)
+        p[i] = base64_char(values[i]);
+    p[43] = '=';
+    p[44] = '\0';
+    detail::secure_wipe(values, sizeof(values));
     out.set_length(base64_length);
     return out;
 }

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <span>
@@ -103,6 +104,26 @@ std::vector<std::vector<std::uint8_t>> encode_set_device(const Device& device,
                                                          std::uint16_t family,
                                                          std::size_t message_size);
 
+// The attribute walk is inline: a 10^5-peer dump holds over a million attributes, and a
+// call into libmnl for each step, type and length was a third of decoding it. The rules are
+// libmnl's (mnl_attr_ok, mnl_attr_next), on the kernel header's NLA_* layout.
+
+/// An attribute's type without the nested/byte-order flag bits.
+inline std::uint16_t attr_type(const nlattr* attr) noexcept { return attr->nla_type & NLA_TYPE_MASK; }
+inline const void* attr_payload(const nlattr* attr) noexcept
+{
+    return reinterpret_cast<const char*>(attr) + NLA_HDRLEN;
+}
+inline std::size_t attr_payload_len(const nlattr* attr) noexcept { return attr->nla_len - NLA_HDRLEN; }
+/// The payload as a T; only for attributes checked() has sized (so it holds a T).
+template <class T>
+T attr_value(const nlattr* attr) noexcept
+{
+    T value;
+    std::memcpy(&value, attr_payload(attr), sizeof(T));
+    return value;
+}
+
 /// The attributes in a payload, as a range; each must be validated before use (checked()).
 class AttrRange {
 public:
@@ -110,30 +131,62 @@ public:
     public:
         iterator(const nlattr* attr, const char* end) noexcept : attr_(attr), end_(end) {}
         const nlattr* operator*() const noexcept { return attr_; }
-        iterator& operator++() noexcept;
+        iterator& operator++() noexcept
+        {
+            attr_ = first_at(reinterpret_cast<const char*>(attr_) + NLA_ALIGN(attr_->nla_len), end_);
+            return *this;
+        }
         bool operator!=(const iterator& other) const noexcept { return attr_ != other.attr_; }
 
     private:
         const nlattr* attr_;
         const char* end_;
     };
-    AttrRange(const void* payload, std::size_t len) noexcept;
+    AttrRange(const void* payload, std::size_t len) noexcept
+        : begin_(static_cast<const char*>(payload)), end_(begin_ + len)
+    {
+    }
     /// The attributes of a message after its fixed header of `offset` bytes.
     static AttrRange of_message(const nlmsghdr* nlh, std::size_t offset) noexcept;
     /// The attributes inside a nest.
-    static AttrRange of_nest(const nlattr* nest) noexcept;
-    iterator begin() const noexcept;
+    static AttrRange of_nest(const nlattr* nest) noexcept { return {attr_payload(nest), attr_payload_len(nest)}; }
+    iterator begin() const noexcept { return {first_at(begin_, end_), end_}; }
     iterator end() const noexcept { return {nullptr, end_}; }
 
 private:
+    /// The attribute at `at` when a whole one fits before `end`, else nullptr (the end).
+    static const nlattr* first_at(const char* at, const char* end) noexcept
+    {
+        if (end - at < static_cast<std::ptrdiff_t>(sizeof(nlattr)))
+            return nullptr;
+        const auto* attr = reinterpret_cast<const nlattr*>(at);
+        if (attr->nla_len < sizeof(nlattr) || attr->nla_len > end - at)
+            return nullptr;
+        return attr;
+    }
     const char* begin_;
     const char* end_;
 };
 
+/// Throws Error(EPROTO) naming the level and type of a malformed attribute.
+[[noreturn]] void malformed(const AttrLevel& level, std::uint16_t type);
+
 /// `attr` if its shape matches `level`'s policy; nullptr for a type the table does not know
 /// (newer kernels add attributes: skip them). Throws Error(EPROTO) for a known type with a
 /// malformed payload.
-const nlattr* checked(const AttrLevel& level, const nlattr* attr);
+inline const nlattr* checked(const AttrLevel& level, const nlattr* attr)
+{
+    std::uint16_t type = attr_type(attr);
+    const AttrPolicy& policy = level.at(type);
+    if (policy.kind == AttrKind::Unknown)
+        return nullptr;
+    std::size_t len = attr_payload_len(attr);
+    if (!policy.accepts(len))
+        malformed(level, type);
+    if (policy.kind == AttrKind::String && static_cast<const char*>(attr_payload(attr))[len - 1] != '\0')
+        malformed(level, type);
+    return attr;
+}
 
 /// Reads a GET_DEVICE dump message by message. Device fields come from the first message;
 /// peers are passed on in order, a peer split across messages (public key repeated with the

@@ -14,11 +14,6 @@
 
 namespace wgkit::genl {
 
-AttrRange::AttrRange(const void* payload, std::size_t len) noexcept
-    : begin_(static_cast<const char*>(payload)), end_(begin_ + len)
-{
-}
-
 AttrRange AttrRange::of_message(const nlmsghdr* nlh, std::size_t offset) noexcept
 {
     const char* payload = static_cast<const char*>(mnl_nlmsg_get_payload(nlh));
@@ -27,55 +22,18 @@ AttrRange AttrRange::of_message(const nlmsghdr* nlh, std::size_t offset) noexcep
     return skip > len ? AttrRange(payload + len, 0) : AttrRange(payload + skip, len - skip);
 }
 
-AttrRange AttrRange::of_nest(const nlattr* nest) noexcept
-{
-    return {mnl_attr_get_payload(nest), mnl_attr_get_payload_len(nest)};
-}
-
-AttrRange::iterator AttrRange::begin() const noexcept
-{
-    const auto* first = reinterpret_cast<const nlattr*>(begin_);
-    return {mnl_attr_ok(first, end_ - begin_) ? first : nullptr, end_};
-}
-
-AttrRange::iterator& AttrRange::iterator::operator++() noexcept
-{
-    const nlattr* next = mnl_attr_next(attr_);
-    attr_ = mnl_attr_ok(next, end_ - reinterpret_cast<const char*>(next)) ? next : nullptr;
-    return *this;
-}
-
-namespace {
-
-[[noreturn]] void malformed(const AttrLevel& level, std::uint16_t type)
+void malformed(const AttrLevel& level, std::uint16_t type)
 {
     throw Error(std::string("Malformed ") + level.name + " attribute " + std::to_string(type) +
                     " from the kernel: " + std::strerror(EPROTO),
                 EPROTO);
 }
 
-} // namespace
-
-const nlattr* checked(const AttrLevel& level, const nlattr* attr)
-{
-    std::uint16_t type = mnl_attr_get_type(attr);
-    const AttrPolicy& policy = level.at(type);
-    if (policy.kind == AttrKind::Unknown)
-        return nullptr;
-    std::size_t len = mnl_attr_get_payload_len(attr);
-    if (!policy.accepts(len))
-        malformed(level, type);
-    if (policy.kind == AttrKind::String &&
-        static_cast<const char*>(mnl_attr_get_payload(attr))[len - 1] != '\0')
-        malformed(level, type);
-    return attr;
-}
-
 namespace {
 
 Key key_of(const nlattr* attr)
 {
-    return Key(static_cast<const std::uint8_t*>(mnl_attr_get_payload(attr)));
+    return Key(static_cast<const std::uint8_t*>(attr_payload(attr)));
 }
 
 /// One allowed-IP element. Throws Error(EPROTO) for a family, address or cidr out of range,
@@ -90,19 +48,19 @@ AllowedIp parse_allowed_ip(const nlattr* element)
         const nlattr* attr = checked(kAllowedIpLevel, raw);
         if (!attr)
             continue;
-        switch (mnl_attr_get_type(attr)) {
-        case WGALLOWEDIP_A_FAMILY: ip.family = mnl_attr_get_u16(attr); break;
+        switch (attr_type(attr)) {
+        case WGALLOWEDIP_A_FAMILY: ip.family = attr_value<std::uint16_t>(attr); break;
         case WGALLOWEDIP_A_IPADDR:
-            addr_len = mnl_attr_get_payload_len(attr);
+            addr_len = attr_payload_len(attr);
             if (addr_len == 4 || addr_len == 16)
-                std::memcpy(ip.address.data(), mnl_attr_get_payload(attr), addr_len);
+                std::memcpy(ip.address.data(), attr_payload(attr), addr_len);
             break;
         case WGALLOWEDIP_A_CIDR_MASK:
-            ip.cidr = mnl_attr_get_u8(attr);
+            ip.cidr = attr_value<std::uint8_t>(attr);
             has_cidr = true;
             break;
         case kAllowedIpAttrFlags:
-            ip.remove = mnl_attr_get_u32(attr) & kAllowedIpFlagRemoveMe;
+            ip.remove = attr_value<std::uint32_t>(attr) & kAllowedIpFlagRemoveMe;
             break;
         }
     }
@@ -122,8 +80,8 @@ void parse_allowed_ips(const nlattr* nest, std::vector<AllowedIp>& out)
 /// An endpoint is kept only when its length matches its family, as the original does.
 std::optional<Endpoint> parse_endpoint(const nlattr* attr)
 {
-    std::size_t len = mnl_attr_get_payload_len(attr);
-    const auto* addr = static_cast<const sockaddr*>(mnl_attr_get_payload(attr));
+    std::size_t len = attr_payload_len(attr);
+    const auto* addr = static_cast<const sockaddr*>(attr_payload(attr));
     Endpoint endpoint;
     if (addr->sa_family == AF_INET && len == sizeof(sockaddr_in))
         std::memcpy(&endpoint.addr4, addr, len);
@@ -143,7 +101,7 @@ Peer parse_peer(const nlattr* element)
         const nlattr* attr = checked(kPeerLevel, raw);
         if (!attr)
             continue;
-        switch (mnl_attr_get_type(attr)) {
+        switch (attr_type(attr)) {
         case WGPEER_A_PUBLIC_KEY:
             peer.public_key = key_of(attr);
             has_key = true;
@@ -157,17 +115,17 @@ Peer parse_peer(const nlattr* element)
         }
         case WGPEER_A_ENDPOINT: peer.endpoint = parse_endpoint(attr); break;
         case WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL:
-            peer.persistent_keepalive = mnl_attr_get_u16(attr);
+            peer.persistent_keepalive = attr_value<std::uint16_t>(attr);
             break;
         case WGPEER_A_LAST_HANDSHAKE_TIME: {
             std::int64_t ts[2]; // struct __kernel_timespec
-            std::memcpy(ts, mnl_attr_get_payload(attr), sizeof(ts));
+            std::memcpy(ts, attr_payload(attr), sizeof(ts));
             peer.last_handshake.tv_sec = ts[0];
             peer.last_handshake.tv_nsec = ts[1];
             break;
         }
-        case WGPEER_A_RX_BYTES: peer.rx_bytes = mnl_attr_get_u64(attr); break;
-        case WGPEER_A_TX_BYTES: peer.tx_bytes = mnl_attr_get_u64(attr); break;
+        case WGPEER_A_RX_BYTES: peer.rx_bytes = attr_value<std::uint64_t>(attr); break;
+        case WGPEER_A_TX_BYTES: peer.tx_bytes = attr_value<std::uint64_t>(attr); break;
         case WGPEER_A_ALLOWEDIPS: parse_allowed_ips(attr, peer.allowed_ips); break;
         }
     }
@@ -186,13 +144,13 @@ void DeviceDumpParser::parse(const nlmsghdr* nlh)
         const nlattr* attr = checked(kDeviceLevel, raw);
         if (!attr)
             continue;
-        switch (mnl_attr_get_type(attr)) {
-        case WGDEVICE_A_IFINDEX: device_.ifindex = mnl_attr_get_u32(attr); break;
-        case WGDEVICE_A_IFNAME: device_.name = mnl_attr_get_str(attr); break;
+        switch (attr_type(attr)) {
+        case WGDEVICE_A_IFINDEX: device_.ifindex = attr_value<std::uint32_t>(attr); break;
+        case WGDEVICE_A_IFNAME: device_.name = static_cast<const char*>(attr_payload(attr)); break;
         case WGDEVICE_A_PRIVATE_KEY: device_.private_key = key_of(attr); break;
         case WGDEVICE_A_PUBLIC_KEY: device_.public_key = key_of(attr); break;
-        case WGDEVICE_A_LISTEN_PORT: device_.listen_port = mnl_attr_get_u16(attr); break;
-        case WGDEVICE_A_FWMARK: device_.fwmark = mnl_attr_get_u32(attr); break;
+        case WGDEVICE_A_LISTEN_PORT: device_.listen_port = attr_value<std::uint16_t>(attr); break;
+        case WGDEVICE_A_FWMARK: device_.fwmark = attr_value<std::uint32_t>(attr); break;
         case WGDEVICE_A_PEERS: parse_peers(attr); break;
         }
     }
