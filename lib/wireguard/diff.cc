@@ -89,6 +89,9 @@ struct Slot {
 
 constexpr std::uint32_t none = UINT32_MAX;
 
+/// How many entries ahead the loops over 10^5 peers prefetch their hash slots.
+constexpr std::size_t prefetch_distance = 8;
+
 class Replay {
 public:
     Replay(const Device& running, const Device& wanted) {
@@ -101,12 +104,18 @@ public:
         owner_ = OwnerMap(ips);
         keep_.assign(running.peers.size(), false);
         for (std::uint32_t r = 0; r < running.peers.size(); ++r) {
+            if (r + prefetch_distance < running.peers.size())
+                peers_.prefetch(bytes_of(running.peers[r + prefetch_distance].public_key));
             // A key a backend listed twice is removed (or kept) once, by its first entry.
             if (!peers_.try_emplace(bytes_of(running.peers[r].public_key), Match{r, none}).second)
                 keep_[r] = true;
         }
-        for (const Peer& peer : wanted.peers)
+        for (std::size_t e = 0; e < wanted.peers.size(); ++e) {
+            if (e + prefetch_distance < wanted.peers.size())
+                peers_.prefetch(bytes_of(wanted.peers[e + prefetch_distance].public_key));
+            const Peer& peer = wanted.peers[e];
             entry_target_.push_back(peer.remove ? none : target_for(peer, running));
+        }
         // The original removes the peers absent from the file first, so only kept peers'
         // prefixes are owned when the file's entries apply. A peer whose first entry
         // replaces its allowed IPs would drop them unseen, so only the others are seeded:
@@ -118,9 +127,18 @@ public:
                         add(t, ip);
             }
         }
-        for (std::size_t e = 0; e < wanted.peers.size(); ++e)
+        for (std::size_t e = 0; e < wanted.peers.size(); ++e) {
+            if (e + prefetch_distance < wanted.peers.size())
+                prefetch_owner(wanted.peers[e + prefetch_distance].allowed_ips);
             if (entry_target_[e] != none)
                 apply(entry_target_[e], wanted.peers[e]);
+        }
+    }
+
+    /// Prefetches the owner slot of the first of `ips` (most peers have one or two).
+    void prefetch_owner(const std::vector<AllowedIp>& ips) const {
+        if (!ips.empty() && valid_family(ips.front()))
+            owner_.prefetch(prefix_of(ips.front()));
     }
 
     std::vector<Target>& targets() { return targets_; }
@@ -134,17 +152,28 @@ public:
             return target.owned == 0;
         // Every running prefix must still be t's; then the sets are equal when t owns as
         // many distinct prefixes as the running peer has (slots tell duplicates apart).
-        std::vector<std::uint32_t> slots;
-        for (const AllowedIp& ip : target.running->allowed_ips) {
+        // Peers mostly have a few prefixes: their slots go on the stack, not the heap.
+        const auto& running = target.running->allowed_ips;
+        std::array<std::uint32_t, 16> few;
+        std::vector<std::uint32_t> many;
+        std::uint32_t* slots = few.data();
+        if (running.size() > few.size()) {
+            many.resize(running.size());
+            slots = many.data();
+        }
+        std::size_t count = 0;
+        for (const AllowedIp& ip : running) {
             if (!valid_family(ip))
                 continue;
             const Slot* slot = owner_.find(prefix_of(ip));
             if (!slot || slot->target != t)
                 return false;
-            slots.push_back(slot->index);
+            slots[count++] = slot->index;
         }
-        std::sort(slots.begin(), slots.end());
-        auto distinct = std::unique(slots.begin(), slots.end()) - slots.begin();
+        if (count < target.owned)
+            return false;
+        std::sort(slots, slots + count);
+        auto distinct = std::unique(slots, slots + count) - slots;
         return static_cast<std::uint32_t>(distinct) == target.owned;
     }
     bool owns(std::uint32_t t, const AllowedIp& ip) const {
@@ -312,6 +341,8 @@ Device diff_devices(const Device& running, const Device& wanted, const DiffOptio
     // two peers is never removed from its new owner, whatever order the peers come in.
     std::vector<Peer> additions;
     for (std::uint32_t t = 0; t < targets.size(); ++t) {
+        if (t + prefetch_distance < targets.size() && targets[t + prefetch_distance].running)
+            replay.prefetch_owner(targets[t + prefetch_distance].running->allowed_ips);
         const Target& target = targets[t];
         Peer change;
         change.public_key = target.public_key;

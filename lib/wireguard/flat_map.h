@@ -31,6 +31,10 @@ public:
     }
     const V* find(const K& key) const { return const_cast<FlatMap*>(this)->find(key); }
 
+    /// Starts loading the slot where `key`'s probe begins. At 10^5 entries every lookup is a
+    /// cache miss; loops that know their next keys prefetch a few ahead to overlap them.
+    void prefetch(const K& key) const { __builtin_prefetch(&slots_[home(key)]); }
+
     /// Inserts (key, value) unless key is present; returns the stored value and whether it
     /// was inserted.
     std::pair<V*, bool> try_emplace(const K& key, const V& value) {
