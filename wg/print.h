@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 // The printers of `wg show`: pretty (for people), script fields and dump (for programs).
-// They append to one fmt::memory_buffer that the caller flushes with fwrite, so 10^5 peers
+// They append to one fmt memory buffer that the caller flushes with fwrite, so 10^5 peers
 // cost no per-field stdio calls and no per-peer allocations.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <ctime>
 #include <optional>
 #include <string_view>
@@ -17,7 +20,26 @@
 
 namespace wg {
 
-using Buffer = fmt::memory_buffer;
+/// Frees a block only after wiping it. Printed text may hold private and preshared keys
+/// (dump, showconf, WG_HIDE_KEYS=never), and a buffer that grows frees its old block.
+template <class T>
+struct WipingAllocator {
+    using value_type = T;
+    WipingAllocator() = default;
+    template <class U>
+    WipingAllocator(const WipingAllocator<U>&) noexcept {}
+    T* allocate(std::size_t n) { return std::allocator<T>{}.allocate(n); }
+    void deallocate(T* p, std::size_t n) noexcept
+    {
+        explicit_bzero(p, n * sizeof(T));
+        std::allocator<T>{}.deallocate(p, n);
+    }
+    friend bool operator==(const WipingAllocator&, const WipingAllocator&) noexcept { return true; }
+};
+
+/// Output text. The inline store is one byte: fmt leaves that store as it was when the text
+/// moves to the heap, and only the heap is wiped.
+using Buffer = fmt::basic_memory_buffer<char, 1, WipingAllocator<char>>;
 
 /// Writes `out` to stdout and empties it. Printers call it between peers once the buffer
 /// is large, so memory stays bounded however many peers a device has.
