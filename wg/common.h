@@ -22,6 +22,14 @@ inline std::string interface_name(std::string_view arg)
     return std::string(arg.substr(0, IFNAMSIZ - 1));
 }
 
+/// The name `wg show` prints for a device read by `requested`: the backend's, unless it gave
+/// none or one too long to be real, then the requested name as the original stores it.
+inline void show_requested_name(wgkit::Device& device, std::string_view requested)
+{
+    if (device.name.empty() || device.name.size() > IFNAMSIZ - 1)
+        device.name = interface_name(requested);
+}
+
 /// The text after "Unable to ...: ": strerror of the errno behind the error, as the original's
 /// perror prints it (the library's message when there is no errno).
 inline std::string error_text(const wgkit::Error& e)

@@ -10,7 +10,9 @@
 #include <memory>
 #include <ctime>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <fmt/compile.h>
 #include <fmt/format.h>
@@ -114,6 +116,38 @@ struct PrettyOptions {
 /// The pretty block of one device (reference §1.2), peers sorted newest handshake first.
 /// The sort is stable, so ties keep device order, as glibc's merge-sorting qsort does.
 void print_pretty(Buffer& out, const wgkit::Device& device, const PrettyOptions& options);
+
+/// The pretty block of one device, built while wgkit::read_device reads it. Peers are
+/// sorted by handshake before any is written, so the text cannot stream; each peer is
+/// rendered as it arrives and only its text (about 120 bytes, in 64 KiB chunks that never
+/// move) and sort key are kept, not the peer with its allowed-IP list: a 10^5-peer device
+/// then needs less memory than the original's array of peers.
+class PrettyPrinter final : public wgkit::DeviceVisitor {
+public:
+    /// `requested`: the name the device was read by (see show_requested_name).
+    PrettyPrinter(const PrettyOptions& options, std::string_view requested)
+        : options_(options), requested_(requested)
+    {
+    }
+    void on_device(const wgkit::Device& device) override;
+    void on_peer(wgkit::Peer&& peer) override;
+    void on_restart() override;
+    /// After the read: the same text print_pretty gives for the device.
+    void write(Buffer& out);
+
+private:
+    static constexpr std::size_t chunk_size = 1 << 16;
+    struct Entry {
+        timespec handshake;
+        std::uint32_t chunk;
+        std::size_t offset, length;
+    };
+    PrettyOptions options_;
+    std::string requested_;
+    wgkit::Device device_;
+    std::vector<Buffer> chunks_;
+    std::vector<Entry> entries_;
+};
 
 /// The fields of `wg show IF <field>`, and dump.
 enum class ScriptField {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `wg show [IF]`: the pretty, optionally coloured, block per device (reference §1.2).
 #include "print.h"
+#include "common.h"
 
 #include <unistd.h>
 
@@ -25,14 +26,14 @@ const Palette& palette(bool color) { return color ? colored : plain; }
 bool has_handshake(const timespec& t) { return t.tv_sec != 0 || t.tv_nsec != 0; }
 
 /// Newest handshake first; never-handshaken peers last; a future time counts as newest.
-bool handshake_newer(const wgkit::Peer* a, const wgkit::Peer* b)
+bool handshake_newer(const timespec& a, const timespec& b)
 {
-    bool a_has = has_handshake(a->last_handshake), b_has = has_handshake(b->last_handshake);
+    bool a_has = has_handshake(a), b_has = has_handshake(b);
     if (a_has != b_has)
         return a_has;
-    if (a->last_handshake.tv_sec != b->last_handshake.tv_sec)
-        return a->last_handshake.tv_sec > b->last_handshake.tv_sec;
-    return a->last_handshake.tv_nsec > b->last_handshake.tv_nsec;
+    if (a.tv_sec != b.tv_sec)
+        return a.tv_sec > b.tv_sec;
+    return a.tv_nsec > b.tv_nsec;
 }
 
 void append_label(Buffer& out, const Palette& p, std::string_view label)
@@ -204,7 +205,10 @@ void append_bytes(Buffer& out, std::uint64_t bytes, bool color)
     fmt::format_to(fmt::appender(out), FMT_COMPILE("{:.2f} {}{}{}"), value, p.cyan, unit, p.reset);
 }
 
-void print_pretty(Buffer& out, const wgkit::Device& device, const PrettyOptions& options)
+/// Everything before the peers: the interface line and the device's fields, then the blank
+/// line that separates them from the peers when there are any.
+void append_pretty_interface(Buffer& out, const wgkit::Device& device, const PrettyOptions& options,
+                             bool has_peers)
 {
     const Palette& p = palette(options.color);
     out.append(p.reset);
@@ -223,19 +227,62 @@ void print_pretty(Buffer& out, const wgkit::Device& device, const PrettyOptions&
         fmt::format_to(fmt::appender(out), FMT_COMPILE("  {}listening port{}: {}\n"), p.bold, p.reset, *device.listen_port);
     if (device.fwmark.value_or(0))
         fmt::format_to(fmt::appender(out), FMT_COMPILE("  {}fwmark{}: 0x{:x}\n"), p.bold, p.reset, *device.fwmark);
-    if (device.peers.empty())
-        return;
-    out.push_back('\n');
+    if (has_peers)
+        out.push_back('\n');
+}
 
+void print_pretty(Buffer& out, const wgkit::Device& device, const PrettyOptions& options)
+{
+    append_pretty_interface(out, device, options, !device.peers.empty());
     std::vector<const wgkit::Peer*> order;
     order.reserve(device.peers.size());
     for (const wgkit::Peer& peer : device.peers)
         order.push_back(&peer);
-    std::stable_sort(order.begin(), order.end(), handshake_newer);
+    std::stable_sort(order.begin(), order.end(), [](const wgkit::Peer* a, const wgkit::Peer* b) {
+        return handshake_newer(a->last_handshake, b->last_handshake);
+    });
     for (std::size_t i = 0; i < order.size(); ++i) {
         if (i)
             out.push_back('\n');
         print_peer(out, *order[i], options);
+        flush_if_large(out);
+    }
+}
+
+void PrettyPrinter::on_device(const wgkit::Device& device)
+{
+    device_ = device; // the fields only: peers arrive one by one
+    show_requested_name(device_, requested_);
+}
+
+void PrettyPrinter::on_peer(wgkit::Peer&& peer)
+{
+    if (chunks_.empty() || chunks_.back().size() >= chunk_size)
+        chunks_.emplace_back();
+    Buffer& chunk = chunks_.back();
+    std::size_t offset = chunk.size();
+    print_peer(chunk, peer, options_);
+    entries_.push_back({peer.last_handshake, static_cast<std::uint32_t>(chunks_.size() - 1), offset,
+                        chunk.size() - offset});
+}
+
+void PrettyPrinter::on_restart()
+{
+    chunks_.clear(); // each chunk wipes its block as it is freed
+    entries_.clear();
+}
+
+void PrettyPrinter::write(Buffer& out)
+{
+    append_pretty_interface(out, device_, options_, !entries_.empty());
+    std::stable_sort(entries_.begin(), entries_.end(),
+                     [](const Entry& a, const Entry& b) { return handshake_newer(a.handshake, b.handshake); });
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+        if (i)
+            out.push_back('\n');
+        const Entry& entry = entries_[i];
+        const char* text = chunks_[entry.chunk].data() + entry.offset;
+        out.append(text, text + entry.length);
         flush_if_large(out);
     }
 }

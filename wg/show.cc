@@ -42,8 +42,7 @@ bool check_field(const char* command, const char* field)
 wgkit::Device get_named_device(const std::string& name)
 {
     wgkit::Device device = wgkit::get_device(name);
-    if (device.name.empty() || device.name.size() > IFNAMSIZ - 1)
-        device.name = interface_name(name);
+    show_requested_name(device, name);
     return device;
 }
 
@@ -133,8 +132,20 @@ int show_one(const char* command, const char* name, const char* field)
         ScriptPrinter printer(*known);
         return printer.print(name);
     }
-    // Pretty output sorts the peers, and a bad field is reported only for a device that
-    // could be read: both read it whole.
+    if (!field) {
+        PrettyPrinter printer(PrettyOptions::from_environment(), name);
+        try {
+            wgkit::read_device(name, printer);
+        } catch (const wgkit::Error& e) {
+            std::fprintf(stderr, "Unable to access interface: %s\n", error_text(e).c_str());
+            return 1;
+        }
+        Buffer out;
+        printer.write(out);
+        flush(out);
+        return 0;
+    }
+    // A bad field is reported only for a device that could be read: it is read whole.
     wgkit::Device device;
     try {
         device = get_named_device(name);
@@ -142,14 +153,10 @@ int show_one(const char* command, const char* name, const char* field)
         std::fprintf(stderr, "Unable to access interface: %s\n", error_text(e).c_str());
         return 1;
     }
+    if (!check_field(command, field))
+        return 1;
     Buffer out;
-    if (field) {
-        if (!check_field(command, field))
-            return 1;
-        print_script_field(out, device, field, false);
-    } else {
-        print_pretty(out, device, PrettyOptions::from_environment());
-    }
+    print_script_field(out, device, field, false);
     flush(out);
     return 0;
 }

@@ -662,3 +662,72 @@ TEST_CASE("past the hold limit the text is written as it comes, and a restart th
         CHECK(whole.compare(0, written.size(), written) == 0);
     }
 }
+
+namespace {
+
+/// `device` through a PrettyPrinter as read_device drives it: on_device with the fields at the
+/// first peer (or at the end when there is none), and a restart after `restart_after` peers.
+std::string pretty_streamed(const wgkit::Device& device, const wg::PrettyOptions& options,
+                            std::size_t restart_after = SIZE_MAX)
+{
+    wg::PrettyPrinter printer(options, device.name);
+    wgkit::Device fields = device;
+    fields.peers.clear();
+    auto read = [&](std::size_t count) {
+        for (std::size_t i = 0; i < count; ++i) {
+            if (i == 0)
+                printer.on_device(fields);
+            printer.on_peer(wgkit::Peer(device.peers[i]));
+        }
+        if (count == 0)
+            printer.on_device(fields);
+    };
+    if (restart_after < device.peers.size()) {
+        read(restart_after);
+        printer.on_restart();
+    }
+    read(device.peers.size());
+    Buffer out;
+    printer.write(out);
+    return str(out);
+}
+
+} // namespace
+
+TEST_CASE("pretty output built while read equals the whole device's, sorted, across a restart")
+{
+    wgkit::Device device = golden_device();
+    wg::PrettyOptions options;
+    options.now = golden_now;
+    CHECK(pretty_streamed(device, options) == golden_pretty_plain);
+    CHECK(pretty_streamed(device, options, 2) == golden_pretty_plain);
+    options.color = true;
+    CHECK(pretty_streamed(device, options, 1) == golden_pretty_color);
+    options.color = false;
+    options.show_keys = true;
+    CHECK(pretty_streamed(device, options) == golden_pretty_keys);
+
+    // Enough peers for several 64 KiB chunks, with handshakes out of order and tied.
+    wgkit::Device many = large_device(300000);
+    for (std::size_t i = 0; i < many.peers.size(); ++i)
+        many.peers[i].last_handshake = {static_cast<time_t>((i * 7919) % 97), static_cast<long>(i % 3)};
+    options.show_keys = false;
+    // Both printers write to stdout once they hold 64 KiB: what they return is the tail.
+    std::string whole, streamed;
+    {
+        CapturedStdout captured;
+        std::string tail = pretty(many, false, false, golden_now);
+        whole = captured.text() + tail;
+    }
+    {
+        CapturedStdout captured;
+        std::string tail = pretty_streamed(many, options, many.peers.size() / 2);
+        streamed = captured.text() + tail;
+    }
+    REQUIRE(whole.size() > 4 * (1 << 16));
+    CHECK(streamed == whole);
+
+    wgkit::Device empty = device;
+    empty.peers.clear();
+    CHECK(pretty_streamed(empty, options) == pretty(empty, false, false, golden_now));
+}
