@@ -99,6 +99,7 @@ int setconf_main(int argc, char* argv[])
     wgkit::Device device;
     bool parsed = parse_file(argv[0], argv[2], text, device);
     explicit_bzero(text.data(), text.size()); // the file may hold the private key
+    std::string().swap(text); // and its memory is not needed while the device is read
     if (!parsed)
         return 1;
     device.name = interface_name(argv[1]);
