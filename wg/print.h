@@ -24,17 +24,20 @@ namespace wg {
 
 /// Frees a block only after wiping it. Printed text may hold private and preshared keys
 /// (dump, showconf, WG_HIDE_KEYS=never), and a buffer that grows frees its old block.
-template <class T>
+/// (`Base` does the allocating; tests pass one that checks what it gets back.)
+template <class T, class Base = std::allocator<T>>
 struct WipingAllocator {
     using value_type = T;
     WipingAllocator() = default;
     template <class U>
-    WipingAllocator(const WipingAllocator<U>&) noexcept {}
-    T* allocate(std::size_t n) { return std::allocator<T>{}.allocate(n); }
+    WipingAllocator(const WipingAllocator<U, typename std::allocator_traits<Base>::template rebind_alloc<U>>&) noexcept
+    {
+    }
+    T* allocate(std::size_t n) { return Base{}.allocate(n); }
     void deallocate(T* p, std::size_t n) noexcept
     {
         explicit_bzero(p, n * sizeof(T));
-        std::allocator<T>{}.deallocate(p, n);
+        Base{}.deallocate(p, n);
     }
     friend bool operator==(const WipingAllocator&, const WipingAllocator&) noexcept { return true; }
 };

@@ -731,3 +731,38 @@ TEST_CASE("pretty output built while read equals the whole device's, sorted, acr
     empty.peers.clear();
     CHECK(pretty_streamed(empty, options) == pretty(empty, false, false, golden_now));
 }
+
+namespace {
+
+/// Hands out blocks like std::allocator, and on each return checks that nothing but zeros
+/// comes back (the WipingAllocator above it must have wiped the block).
+struct ZeroCheckingAllocator {
+    using value_type = char;
+    static inline std::size_t returned = 0;
+    static inline std::size_t returned_dirty = 0;
+    char* allocate(std::size_t n) { return std::allocator<char>{}.allocate(n); }
+    void deallocate(char* p, std::size_t n)
+    {
+        ++returned;
+        if (std::any_of(p, p + n, [](char c) { return c != 0; }))
+            ++returned_dirty;
+        std::allocator<char>{}.deallocate(p, n);
+    }
+};
+
+} // namespace
+
+TEST_CASE("the output buffer wipes every block it frees, also when it grows")
+{
+    using Checked = fmt::basic_memory_buffer<char, 1, wg::WipingAllocator<char, ZeroCheckingAllocator>>;
+    static_assert(std::is_same_v<Buffer, fmt::basic_memory_buffer<char, 1, wg::WipingAllocator<char>>>);
+    ZeroCheckingAllocator::returned = ZeroCheckingAllocator::returned_dirty = 0;
+    {
+        Checked out;
+        // Grows a dozen times with key text in it, as a held dump does.
+        for (int i = 0; i < 2000; ++i)
+            out.append(filled_key(static_cast<std::uint8_t>(i + 1)).base64().view());
+    }
+    CHECK(ZeroCheckingAllocator::returned > 10);
+    CHECK(ZeroCheckingAllocator::returned_dirty == 0);
+}
