@@ -8,8 +8,9 @@
 //   wgkit_genl_tool list                    kernel WireGuard interfaces, one per line
 //   wgkit_genl_tool errno IF                the errno name of a get (ENODEV...), "0" if none
 //   wgkit_genl_tool stats IF                like dump, then on stderr: messages, bytes, calls
-//   wgkit_genl_tool watch IF N COUNT        N dumps; checks each is one consistent state of
-//                                           COUNT peers (genl_race.sh); prints the restarts
+//   wgkit_genl_tool watch IF N COUNT        N dumps (more, up to a minute, until one was
+//                                           interrupted); checks each is one consistent state
+//                                           of COUNT peers (genl_race.sh); prints the restarts
 //   wgkit_genl_tool flip IF FILE1 FILE2     setconf FILE1, FILE2, FILE1... until killed
 //   wgkit_genl_tool gen-peers N [IPS [GEN]]       a config with N peers (IPS allowed IPs each)
 //   wgkit_genl_tool gen-ips N               a config with one peer holding N allowed IPs
@@ -134,8 +135,12 @@ int apply_config(const std::string& name, const std::string& file, bool append,
 /// (genl_race.sh) swaps whole generations of `count` peers, each swap in one message.
 int watch(const std::string& name, int rounds, std::size_t count)
 {
+    // At least `rounds` dumps, and on until one was interrupted (or a minute has passed):
+    // whether a change lands between two messages of a dump is up to the scheduler, and a
+    // faster reader leaves it fewer chances.
     std::size_t restarts = 0;
-    for (int r = 0; r < rounds; ++r) {
+    auto start = std::chrono::steady_clock::now();
+    for (int r = 0; r < rounds || (restarts == 0 && seconds_since(start) < 60); ++r) {
         genl::TransferStats counters;
         Device d = genl::read_device(name, {}, {}, &counters);
         restarts += counters.restarts;
