@@ -67,21 +67,22 @@ bool parse_file(const char* command, const char* path, const std::string& text, 
 }
 
 /// The original's sync_conf: a file without peers, or a device without peers, is applied as
-/// setconf; otherwise only the difference from the running state is sent.
+/// setconf; otherwise only the difference from the running state is sent. The running peers
+/// are compared as they are read, never held all at once.
 bool sync_with_running(wgkit::Device& wanted)
 {
     if (wanted.peers.empty())
         return true;
-    wgkit::Device running;
+    wgkit::DeviceDiff diff(wanted);
     try {
-        running = wgkit::get_device(wanted.name);
+        wgkit::read_device(wanted.name, diff);
     } catch (const wgkit::Error& e) {
         std::fprintf(stderr, "Unable to retrieve current interface configuration: %s\n",
                      error_text(e).c_str());
         return false;
     }
-    if (!running.peers.empty())
-        wanted = wgkit::diff_devices(running, wanted);
+    if (diff.running_peers() != 0)
+        wanted = diff.result();
     return true;
 }
 

@@ -9,6 +9,7 @@
 // in the network namespace of the calling thread. Two threads or processes changing the same
 // interface at once race as two `wg set` commands would. diff_devices is a pure function.
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,6 +67,37 @@ struct DiffOptions {
 /// request (an equal private key, port or fwmark is a no-op for both backends, and an equal
 /// endpoint would only reset the kernel's cached source address).
 Device diff_devices(const Device& running, const Device& wanted, const DiffOptions& options);
+
+/// diff_devices against a device as read_device delivers it: each running peer is compared
+/// as it arrives and then dropped, so 10^5 running peers are never held at once (unless an
+/// entry of `wanted` edits rather than replaces a peer's allowed IPs, which no config file
+/// does: then they are kept until result()). `wanted` must outlive this object.
+///
+///     wgkit::DeviceDiff diff(wanted);
+///     wgkit::read_device(wanted.name, diff);
+///     wgkit::set_device(diff.result());
+class DeviceDiff final : public DeviceVisitor {
+public:
+    explicit DeviceDiff(const Device& wanted, const DiffOptions& options = DiffOptions{});
+    ~DeviceDiff() override;
+    DeviceDiff(const DeviceDiff&) = delete;
+    DeviceDiff& operator=(const DeviceDiff&) = delete;
+
+    void on_device(const Device& device) override;
+    void on_peer(Peer&& peer) override;
+    void on_restart() override;
+
+    /// How many peers the running device has (so far, in the current attempt).
+    std::size_t running_peers() const;
+    /// The request, exactly as diff_devices(running, wanted, options) returns it. Call once,
+    /// after the read.
+    Device result();
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+    friend Device diff_devices(const Device& running, const Device& wanted, const DiffOptions& options);
+};
 
 namespace genl {
 std::vector<std::string> list_interfaces();
