@@ -7,6 +7,7 @@
 // read the kernel's random pool (getrandom), public_key uses OpenSSL, which is thread-safe.
 
 #include <array>
+#include <cstring>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -66,7 +67,14 @@ public:
     const std::uint8_t* data() const noexcept { return bytes_.data(); }
     std::uint8_t* data() noexcept { return bytes_.data(); }
 
-    friend bool operator==(const Key& a, const Key& b) noexcept { return a.bytes_ == b.bytes_; }
+    /// Constant time, a word at a time.
+    friend bool operator==(const Key& a, const Key& b) noexcept
+    {
+        std::uint64_t x[4], y[4];
+        std::memcpy(x, a.bytes_.data(), size);
+        std::memcpy(y, b.bytes_.data(), size);
+        return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0;
+    }
     friend auto operator<=>(const Key& a, const Key& b) noexcept { return a.bytes_ <=> b.bytes_; }
 
 private:
