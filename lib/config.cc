@@ -5,8 +5,10 @@
 #include <wgkit/config.h>
 
 #include <cstring>
+#include <optional>
 
 #include "config_text.h"
+#include "crypto_loader.h"
 
 namespace wgkit {
 
@@ -74,19 +76,19 @@ public:
             warn_ = [this](const std::string& message) { options_.warn(location() + message); };
     }
 
+    ConfigReader(const ConfigReader&) = delete;
+    ConfigReader& operator=(const ConfigReader&) = delete;
+    /// The line buffer has held PrivateKey and PresharedKey values.
+    ~ConfigReader() { detail::secure_wipe(stripped_.data(), stripped_.size()); }
+
+    /// One line, without its '\n'.
     void read_line(std::string_view raw, unsigned number)
     {
         line_number_ = number;
-        // The original handles lines as C strings: a NUL byte ends the line's content.
-        raw = raw.substr(0, raw.find('\0'));
-        std::string_view content = raw.substr(0, raw.find('#'));
-        // Sized once and filled through a pointer: this loop sees every byte of the file.
-        stripped_.resize(content.size());
-        char* out = stripped_.data();
-        for (char c : content)
-            if (!is_space(c))
-                *out++ = c;
-        std::string_view line(stripped_.data(), static_cast<std::size_t>(out - stripped_.data()));
+        // The buffer only grows: no allocation or fill per line.
+        if (stripped_.size() < raw.size())
+            stripped_.resize(raw.size());
+        std::string_view line(stripped_.data(), config_text::strip_line(raw, stripped_.data()));
         if (line.empty())
             return;
         try {
@@ -174,7 +176,7 @@ private:
             device.fwmark = parse_fwmark(value);
         else if (!(value = value_of(line, "PrivateKey=")).empty())
             device.private_key = config_text::parse_secret_key(value);
-        else if (!options_.accept_quick_keys || !process_quick(raw))
+        else if (!options_.accept_quick_keys || !process_quick(raw.substr(0, raw.find('\0'))))
             unrecognized(line);
     }
 
@@ -182,25 +184,46 @@ private:
     {
         Peer& peer = config_.device.peers.back();
         std::string_view value;
-        if (!(value = value_of(line, "Endpoint=")).empty()) {
-            peer.endpoint = parse_endpoint(value, warn_);
-        } else if (!(value = value_of(line, "PublicKey=")).empty()) {
-            peer.public_key = parse_key(value);
-            peer_has_key_ = true;
-        } else if (!(value = value_of(line, "AllowedIPs=")).empty()) {
-            parse_allowed_ips(value, peer, warn_);
-        } else if (!(value = value_of(line, "PersistentKeepalive=")).empty()) {
-            peer.persistent_keepalive = parse_persistent_keepalive(value);
-        } else if (!(value = value_of(line, "PresharedKey=")).empty()) {
-            peer.preshared_key = config_text::parse_secret_key(value);
-        } else {
-            unrecognized(line);
+        // Tried by first letter (the line is not empty): no key is a prefix of another, so
+        // at most one can match, and each line is compared with one or two keys, not five.
+        switch (config_text::ascii_lower(line[0])) {
+        case 'e':
+            if (!(value = value_of(line, "Endpoint=")).empty()) {
+                if (!retries_) // read once per file, and before the first endpoint is parsed
+                    retries_ = config_text::resolution_retries();
+                peer.endpoint = config_text::parse_endpoint(value, warn_, *retries_);
+                return;
+            }
+            break;
+        case 'p':
+            if (!(value = value_of(line, "PublicKey=")).empty()) {
+                peer.public_key = parse_key(value);
+                peer_has_key_ = true;
+                return;
+            }
+            if (!(value = value_of(line, "PresharedKey=")).empty()) {
+                peer.preshared_key = config_text::parse_secret_key(value);
+                return;
+            }
+            if (!(value = value_of(line, "PersistentKeepalive=")).empty()) {
+                peer.persistent_keepalive = parse_persistent_keepalive(value);
+                return;
+            }
+            break;
+        case 'a':
+            if (!(value = value_of(line, "AllowedIPs=")).empty()) {
+                parse_allowed_ips(value, peer, warn_);
+                return;
+            }
+            break;
         }
+        unrecognized(line);
     }
 
     /// wg-quick's own [Interface] keys, read the way wg-quick reads them: key and value are
     /// the trimmed text around the first '=', before any '#' (hooks keep their '#', as in the
-    /// target release). Returns false when the line is not one of them.
+    /// target release). `raw` is the line up to any NUL (the original reads C strings).
+    /// Returns false when the line is not one of them.
     bool process_quick(std::string_view raw)
     {
         std::string_view content = raw.substr(0, raw.find('#'));
@@ -265,6 +288,7 @@ private:
     unsigned line_number_ = 0;
     bool section_started_peer_ = false;
     bool peer_has_key_ = false;
+    std::optional<int> retries_;     ///< WG_ENDPOINT_RESOLUTION_RETRIES, once read
     unsigned keyless_peer_line_ = 0; ///< line of the first [Peer] without PublicKey; 0 = none
     std::string stripped_;           ///< reused for every line: no allocation per line
 };

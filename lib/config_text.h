@@ -3,9 +3,12 @@
 // value parsers. Internal to libwgkit.
 #pragma once
 
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
+#include <wgkit/config.h>
 #include <wgkit/key.h>
 
 namespace wgkit::config_text {
@@ -41,10 +44,49 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept
 /// headers are unindented (as every generated config has them); a capacity hint, not a count.
 inline std::size_t count_section_lines(std::string_view text) noexcept
 {
-    std::size_t count = !text.empty() && text[0] == '[';
-    for (std::size_t at = text.find("\n["); at != std::string_view::npos; at = text.find("\n[", at + 2))
-        ++count;
+    // '[' is rarer than '\n': search for it and look behind.
+    std::size_t count = 0;
+    for (std::size_t at = text.find('['); at != std::string_view::npos; at = text.find('[', at + 1))
+        count += at == 0 || text[at - 1] == '\n';
     return count;
+}
+
+/// Copies `line`'s content to `out` (room for line.size() bytes) without whitespace, as the
+/// original strips a line: the content ends at the first '#' or NUL. Returns the bytes
+/// written. Every byte of a config passes through here, so eight are tested at once: a word
+/// with no byte below 0x21 (whitespace, NUL, other controls) and no '#' is copied whole.
+inline std::size_t strip_line(std::string_view line, char* out) noexcept
+{
+    constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = ones * 0x80;
+    const char* p = line.data();
+    const char* const end = p + line.size();
+    char* o = out;
+    while (end - p >= 8) {
+        std::uint64_t word;
+        std::memcpy(&word, p, 8);
+        const std::uint64_t hash = word ^ (ones * '#');
+        // Exact "some byte is below 0x21" and "some byte is zero" tests (the borrow can only
+        // mark bytes above a true hit).
+        if ((((word - ones * 0x21) & ~word) | ((hash - ones) & ~hash)) & highs) {
+            for (const char* stop = p + 8; p < stop; ++p) {
+                if (*p == '#' || *p == '\0')
+                    return static_cast<std::size_t>(o - out);
+                if (!is_space(*p))
+                    *o++ = *p;
+            }
+            continue;
+        }
+        std::memcpy(o, p, 8);
+        o += 8;
+        p += 8;
+    }
+    for (; p < end; ++p) {
+        if (*p == '#' || *p == '\0')
+            break;
+        if (!is_space(*p))
+            *o++ = *p;
+    }
+    return static_cast<std::size_t>(o - out);
 }
 
 /// "<what>: `<value>'", the shape of every message that quotes a bad value.
@@ -63,5 +105,12 @@ inline constexpr std::string_view hidden = "(hidden)";
 
 /// parse_key for a private or preshared key: the same rule, but a bad value is not quoted.
 Key parse_secret_key(std::string_view value);
+
+/// WG_ENDPOINT_RESOLUTION_RETRIES: unset = 15, "infinity" = -1 (no limit), else strtoul's
+/// reading of it up to INT_MAX. Throws EnvironmentInvalid for anything else.
+int resolution_retries();
+
+/// parse_endpoint with the retry limit already read (the parser reads it once per file).
+Endpoint parse_endpoint(std::string_view value, const WarningSink& warn, int retries);
 
 } // namespace wgkit::config_text

@@ -75,21 +75,7 @@ bool parse_digits(std::string_view text, int base, std::uint64_t max, std::uint6
     return true;
 }
 
-/// WG_ENDPOINT_RESOLUTION_RETRIES: unset = 15, "infinity" = -1 (no limit), else strtoul's
-/// reading of it (so " 5", "+5" and "" are accepted, as in the original) up to INT_MAX.
-int resolution_retries()
-{
-    const char* text = std::getenv("WG_ENDPOINT_RESOLUTION_RETRIES");
-    if (!text)
-        return 15;
-    if (std::strcmp(text, "infinity") == 0)
-        return -1;
-    char* end = nullptr;
-    unsigned long value = std::strtoul(text, &end, 10);
-    if (*end || value > INT_MAX)
-        throw EnvironmentInvalid(quoted("Unable to parse WG_ENDPOINT_RESOLUTION_RETRIES", text));
-    return static_cast<int>(value);
-}
+
 
 /// Host bits below the prefix length are set (the kernel would mask them off).
 bool has_host_bits(const AllowedIp& ip) noexcept
@@ -165,7 +151,9 @@ bool numeric_endpoint(const std::string& host, const std::string& port, Endpoint
 {
     if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), is_digit))
         return false;
-    unsigned long number = std::strtoul(port.c_str(), nullptr, 10);
+    unsigned number = 0;
+    for (char c : port)
+        number = number * 10 + static_cast<unsigned>(c - '0');
     if (number > 65535)
         return false;
     if (inet_pton(AF_INET, host.c_str(), &out.addr4.sin_addr) == 1) {
@@ -284,7 +272,28 @@ void parse_allowed_ips(std::string_view value, Peer& peer, const WarningSink& wa
 
 Endpoint parse_endpoint(std::string_view value, const WarningSink& warn)
 {
-    int retries = resolution_retries(); // read first: a bad variable fails even an empty value
+    // Read first: a bad variable fails even an empty value.
+    return config_text::parse_endpoint(value, warn, config_text::resolution_retries());
+}
+
+/// WG_ENDPOINT_RESOLUTION_RETRIES: strtoul's reading (so " 5", "+5" and "" are accepted, as
+/// in the original).
+int config_text::resolution_retries()
+{
+    const char* text = std::getenv("WG_ENDPOINT_RESOLUTION_RETRIES");
+    if (!text)
+        return 15;
+    if (std::strcmp(text, "infinity") == 0)
+        return -1;
+    char* end = nullptr;
+    unsigned long value = std::strtoul(text, &end, 10);
+    if (*end || value > INT_MAX)
+        throw EnvironmentInvalid(quoted("Unable to parse WG_ENDPOINT_RESOLUTION_RETRIES", text));
+    return static_cast<int>(value);
+}
+
+Endpoint config_text::parse_endpoint(std::string_view value, const WarningSink& warn, int retries)
+{
     if (value.empty())
         throw Error("Unable to parse empty endpoint");
 

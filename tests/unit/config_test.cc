@@ -6,6 +6,8 @@
 
 #include <wgkit/config.h>
 
+#include "../../lib/config_text.h"
+
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <unistd.h>
@@ -17,6 +19,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -648,5 +651,43 @@ TEST_CASE("endpoint literals parse to what getaddrinfo returns", "[config]")
         CHECK(got.length() == expected->ai_addrlen);
         CHECK(std::memcmp(&got.addr, expected->ai_addr, expected->ai_addrlen) == 0);
         freeaddrinfo(expected);
+    }
+}
+
+TEST_CASE("strip_line drops whitespace and stops at '#' or NUL, as the byte-at-a-time rule")
+{
+    auto reference = [](std::string_view line) {
+        std::string out;
+        for (char c : line) {
+            if (c == '#' || c == '\0')
+                break;
+            if (!config_text::is_space(c))
+                out += c;
+        }
+        return out;
+    };
+    auto check = [&](const std::string& line) {
+        std::string out(line.size(), '?');
+        std::size_t n = config_text::strip_line(line, out.data());
+        INFO("line of " << line.size() << " bytes");
+        REQUIRE(std::string_view(out.data(), n) == reference(line));
+    };
+    // Every byte value at every position of a line long enough for two words and a tail.
+    for (std::size_t at = 0; at < 19; ++at) {
+        for (int byte = 0; byte < 256; ++byte) {
+            std::string line = "PublicKey=abcdefgh";
+            line.push_back('x');
+            line[at] = static_cast<char>(byte);
+            check(line);
+        }
+    }
+    // Random lines drawn mostly from the bytes either side of the word test's thresholds.
+    const std::string pool = std::string(" \t\r\v\f\x01\x08\x0e\x1f\x20\x21\x22#$=/aZ\x7f\x80\xa3\xff") + '\0';
+    std::mt19937 rng(20260223);
+    for (int round = 0; round < 20000; ++round) {
+        std::string line(rng() % 41, ' ');
+        for (char& c : line)
+            c = rng() % 3 ? pool[rng() % pool.size()] : static_cast<char>('A' + rng() % 26);
+        check(line);
     }
 }
