@@ -74,15 +74,22 @@ void StreamedOutput::finish()
     write_and_drop();
 }
 
-int StreamingPrinter::print(const char* name)
+bool read_or_report(const char* name, wgkit::DeviceVisitor& visitor)
 {
     try {
-        wgkit::read_device(name, *this);
+        wgkit::read_device(name, visitor);
+        return true;
     } catch (const wgkit::Error& e) {
         std::fflush(stdout);
         std::fprintf(stderr, "Unable to access interface: %s\n", error_text(e).c_str());
-        return 1;
+        return false;
     }
+}
+
+int StreamingPrinter::print(const char* name)
+{
+    if (!read_or_report(name, *this))
+        return 1;
     out_.finish();
     return 0;
 }

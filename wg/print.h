@@ -85,6 +85,10 @@ private:
     bool streaming_ = false;
 };
 
+/// wgkit::read_device(name, visitor); on failure prints the original's "Unable to access
+/// interface: ..." (after what stdout holds) and returns false.
+bool read_or_report(const char* name, wgkit::DeviceVisitor& visitor);
+
 /// Prints a device while wgkit::read_device reads it: subclasses append their text to
 /// out_.buffer() and call out_.peer_done() after each peer.
 class StreamingPrinter : public wgkit::DeviceVisitor {

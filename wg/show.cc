@@ -134,12 +134,8 @@ int show_one(const char* command, const char* name, const char* field)
     }
     if (!field) {
         PrettyPrinter printer(PrettyOptions::from_environment(), name);
-        try {
-            wgkit::read_device(name, printer);
-        } catch (const wgkit::Error& e) {
-            std::fprintf(stderr, "Unable to access interface: %s\n", error_text(e).c_str());
+        if (!read_or_report(name, printer))
             return 1;
-        }
         Buffer out;
         printer.write(out);
         flush(out);
