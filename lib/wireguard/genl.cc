@@ -38,8 +38,8 @@ std::uint16_t resolve_family(NetlinkSocket& socket)
         socket.receive(seq, [&](const nlmsghdr* nlh) {
             for (const nlattr* raw : AttrRange::of_message(nlh, sizeof(genlmsghdr))) {
                 const nlattr* attr = checked(kCtrlLevel, raw);
-                if (attr && mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID)
-                    family = mnl_attr_get_u16(attr);
+                if (attr && attr_type(attr) == CTRL_ATTR_FAMILY_ID)
+                    family = attr_value<std::uint16_t>(attr);
             }
         });
     } catch (const Error& e) {

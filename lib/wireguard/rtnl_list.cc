@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 // Kernel WireGuard interfaces: every link whose IFLA_INFO_KIND is "wireguard" (reference §3.5).
-#include <libmnl/libmnl.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
@@ -17,20 +16,22 @@ namespace wgkit::genl {
 
 namespace {
 
-/// The payload of a NUL-terminated string attribute, or empty if it is not one.
+/// The payload of a NUL-terminated string attribute (up to its first NUL), or empty if it
+/// is not one.
 std::string_view string_of(const nlattr* attr)
 {
-    if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+    std::size_t len = attr_payload_len(attr);
+    const char* text = static_cast<const char*>(attr_payload(attr));
+    if (len == 0 || text[len - 1] != '\0')
         return {};
-    return mnl_attr_get_str(attr);
+    return text;
 }
 
+/// A nest too short for an attribute simply has none (AttrRange stops at the bounds).
 bool is_wireguard(const nlattr* linkinfo)
 {
-    if (mnl_attr_validate(linkinfo, MNL_TYPE_NESTED) < 0)
-        return false;
     for (const nlattr* attr : AttrRange::of_nest(linkinfo))
-        if (mnl_attr_get_type(attr) == IFLA_INFO_KIND)
+        if (attr_type(attr) == IFLA_INFO_KIND)
             return string_of(attr) == "wireguard";
     return false;
 }
@@ -58,9 +59,9 @@ std::vector<std::string> list_interfaces()
             std::string_view name;
             bool wireguard = false;
             for (const nlattr* attr : AttrRange::of_message(nlh, sizeof(ifinfomsg))) {
-                if (mnl_attr_get_type(attr) == IFLA_IFNAME)
+                if (attr_type(attr) == IFLA_IFNAME)
                     name = string_of(attr);
-                else if (mnl_attr_get_type(attr) == IFLA_LINKINFO)
+                else if (attr_type(attr) == IFLA_LINKINFO)
                     wireguard = is_wireguard(attr);
             }
             if (wireguard && !name.empty())
