@@ -109,6 +109,7 @@ struct Target {
     /// given entry g is still the peer's only while the owner map says (this peer, g).
     std::uint32_t first_given = none;
     std::uint32_t last_given = none;
+    std::uint32_t given_count = 0; ///< entries in that list
     std::uint32_t owned = 0;   ///< how many prefixes the owner map gives this peer now
     std::uint32_t seen = 0;    ///< the read attempt that found it running (0: none yet)
     bool first_replaces = false;
@@ -127,7 +128,7 @@ struct Given {
 
 struct Match {
     std::uint32_t target; ///< index in the replay's targets, or none
-    std::uint32_t seen;   ///< the read attempt that met this key running (0: none yet)
+    std::uint32_t seen;   ///< without a target: the read attempt that met this key (0: none)
 };
 
 // The original's request replayed: who ends up with which fields and prefixes.
@@ -201,6 +202,8 @@ public:
         // many distinct prefixes as the running peer has (given entries tell duplicates
         // apart). Peers mostly have a few prefixes: those go on the stack, not the heap.
         const auto& ips = running->allowed_ips;
+        if (target.given_count == target.owned && ips.size() == target.owned && ips.size() <= 16)
+            return same_as_given(target, ips);
         std::array<std::uint32_t, 16> few;
         std::vector<std::uint32_t> many;
         std::uint32_t* givens = few.data();
@@ -224,6 +227,33 @@ public:
         std::sort(givens, givens + count);
         auto distinct = std::unique(givens, givens + count) - givens;
         return static_cast<std::uint32_t>(distinct) == target.owned;
+    }
+
+    /// When every entry of the target's list is still its own (given_count == owned; each
+    /// owned prefix has its own entry, so they are distinct), its final set is their
+    /// prefixes, compared here without the owner map: a random access per prefix into a
+    /// 10^5-entry table is what the comparison cost under emulation. `ips` has as many
+    /// entries as the list.
+    bool same_as_given(const Target& target, const std::vector<AllowedIp>& ips) const {
+        std::array<Prefix, 16> given;
+        std::size_t n = 0;
+        for (std::uint32_t g = target.first_given; g != none; g = given_[g].next)
+            given[n++] = prefix_of(*given_[g].ip);
+        std::array<Prefix, 16> had;
+        for (std::size_t i = 0; i < ips.size(); ++i) {
+            if (!valid_family(ips[i]))
+                return false; // fewer valid prefixes than the peer ends with
+            had[i] = prefix_of(ips[i]);
+        }
+        auto contains = [](const Prefix* begin, const Prefix* end, const Prefix& p) {
+            return std::find(begin, end, p) != end;
+        };
+        // Equal sizes: equal sets when each side holds all of the other (which also rules
+        // out a prefix the running peer lists twice).
+        for (std::size_t i = 0; i < n; ++i)
+            if (!contains(had.data(), had.data() + n, given[i]) || !contains(given.data(), given.data() + n, had[i]))
+                return false;
+        return true;
     }
 
     bool owns(std::uint32_t t, const AllowedIp& ip) const {
@@ -269,6 +299,7 @@ private:
         }
         Target& target = targets_[t];
         ++target.owned;
+        ++target.given_count;
         given_.push_back(Given{&ip, none});
         if (target.last_given == none)
             target.first_given = g;
@@ -297,6 +328,7 @@ private:
             for (std::uint32_t g = target.first_given; g != none; g = given_[g].next)
                 release(t, *given_[g].ip);
             target.first_given = target.last_given = none;
+            target.given_count = 0;
         }
         for (const AllowedIp& ip : entry.allowed_ips) {
             if (!valid_family(ip))
@@ -391,6 +423,7 @@ struct DeviceDiff::State {
     void restart() {
         ++attempt;
         running_peers = 0;
+        next_target = 0;
         out.peers.clear();
         changes.clear();
         additions.clear();
@@ -410,22 +443,33 @@ struct DeviceDiff::State {
     }
 
     void compare(const Peer& running) {
-        Match& match = replay.match_or_add(bytes_of(running.public_key));
-        // A key a backend listed twice is removed (or kept) once, by its first entry.
-        if (match.seen == attempt)
-            return;
-        match.seen = attempt;
-        if (match.target == none) {
-            // Removals first, as the original prepends them: their prefixes are free before
-            // others claim them.
-            Peer& gone = out.peers.emplace_back();
-            gone.public_key = running.public_key;
-            gone.remove = true;
-            return;
+        // The kernel lists peers in the order they were added, usually the file's: the peer
+        // after the last one matched is tried first, without the key table (a random access
+        // per peer into 10^5 entries, which is what costs under emulation).
+        std::uint32_t t = none;
+        if (next_target < replay.size() && *replay.target(next_target).public_key == running.public_key) {
+            t = next_target;
+        } else {
+            Match& match = replay.match_or_add(bytes_of(running.public_key));
+            if (match.target == none) {
+                // A key a backend listed twice is removed once, by its first entry.
+                if (match.seen == attempt)
+                    return;
+                match.seen = attempt;
+                // Removals first, as the original prepends them: their prefixes are free
+                // before others claim them.
+                Peer& gone = out.peers.emplace_back();
+                gone.public_key = running.public_key;
+                gone.remove = true;
+                return;
+            }
+            t = match.target;
         }
-        std::uint32_t t = match.target;
         Target& target = replay.target(t);
+        if (target.seen == attempt)
+            return; // listed twice: its first entry decides
         target.seen = attempt;
+        next_target = t + 1;
         FieldChanges fields = field_changes(target, &running);
         bool ips_equal = replay.unchanged_ips(t, &running);
         if (ips_equal && !fields.any())
@@ -507,6 +551,7 @@ struct DeviceDiff::State {
     bool streaming; ///< the replay is applied, and running peers are compared as they come
     std::uint32_t attempt = 1;
     std::size_t running_peers = 0;
+    std::uint32_t next_target = 0; ///< the target the next running peer probably is
     Device out;               ///< device fields, then the removals in running order
     Numbered changes;         ///< per target: the change (and, but incremental, the creation)
     Numbered additions;       ///< incremental mode: prefixes gained, and new peers

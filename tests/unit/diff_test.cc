@@ -471,6 +471,28 @@ TEST_CASE("a prefix listed for two peers ends with the later one, as the origina
     CHECK(expected.peers[key(1)].ips.size() == 1);
 }
 
+TEST_CASE("a key the backend lists twice counts once, by its first entry") {
+    Device wanted = wanted_device();
+    wanted.peers[1].persistent_keepalive = 0; // peer 2 changes
+    Device running = running_device();
+    running.peers.push_back(peer(3, {ip("10.0.3.0/24")})); // not in the file: one removal
+    Device plain = running;
+    // Later listings of peers 1, 3 and 2, with other state, which must change nothing.
+    running.peers.push_back(peer(1, {ip("10.9.0.0/16")}));
+    running.peers.push_back(peer(3));
+    running.peers.push_back(peer(2, {ip("10.0.2.0/24")}));
+    for (bool incremental : {false, true}) {
+        DiffOptions options{.incremental_allowed_ips = incremental};
+        std::string expected = request_text(diff_devices(plain, wanted, options));
+        CHECK(request_text(diff_devices(running, wanted, options)) == expected);
+        CHECK(request_text(visited_diff(Device{}, running, wanted, options)) == expected);
+    }
+    Device d = diff_devices(running, wanted);
+    REQUIRE(d.peers.size() == 2);
+    CHECK((d.peers[0].public_key == key(3) && d.peers[0].remove));
+    CHECK((d.peers[1].public_key == key(2) && d.peers[1].persistent_keepalive == 0));
+}
+
 TEST_CASE("the diff is computed for 10^5 peers") {
     Device running, wanted;
     running.name = wanted.name = "wg0";
