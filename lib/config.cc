@@ -21,8 +21,13 @@ namespace {
 /// the line does not start with it or has nothing after it (an empty value is unrecognized).
 std::string_view value_of(std::string_view line, std::string_view key_eq)
 {
-    if (line.size() <= key_eq.size() || !iequals(line.substr(0, key_eq.size()), key_eq))
+    // key_eq is ASCII letters and a final '=': c | 0x20 is a letter's lowercase exactly
+    // when c is that letter in either case, so one OR per byte does strcasecmp's work.
+    if (line.size() <= key_eq.size() || line[key_eq.size() - 1] != '=')
         return {};
+    for (std::size_t i = 0; i + 1 < key_eq.size(); ++i)
+        if ((line[i] | 0x20) != (key_eq[i] | 0x20))
+            return {};
     return line.substr(key_eq.size());
 }
 
