@@ -15,6 +15,7 @@ lines of several MiB, and 10^6 allowed IPs, through our parser, our wg and our w
 3. 10^6 allowed IPs (1,000 peers x 1,000 entries, v4 and v6, in long lines and short ones):
    the parser's counts exact, the file printed back (showconf) exact, `wg-quick strip` output
    exactly the input minus the wg-quick keys, both with bounded RSS.
+4. Sources: the file given through a pipe, empty, or as a directory, against Debian's wg.
 No root needed except for `wg-quick strip` (which re-runs itself through sudo otherwise: that
 part is skipped without root). Exit 0 pass, 77 skip, 1 fail.
 """
@@ -97,13 +98,17 @@ sys.exit(code if code >= 0 else 128 - code)
 """
 
 
-def run(argv, measure=False):
-    """Runs argv with the oracle's environment; returns (stdout, stderr, status, peak RSS KiB
-    or 0 when not measured: the extra interpreter costs time under load)."""
+def run(argv, measure=False, stdin_bytes=None):
+    """Runs argv with the oracle's environment (stdin: stdin_bytes through a pipe, or nothing);
+    returns (stdout, stderr, status, peak RSS KiB or 0 when not measured: the extra
+    interpreter costs time under load)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WG_")}
     env["LC_ALL"] = "C"
     if not measure:
-        proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, env=env)
+        if stdin_bytes is not None:
+            proc = subprocess.run(argv, input=stdin_bytes, capture_output=True, env=env)
+        else:
+            proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, env=env)
         return proc.stdout, proc.stderr, proc.returncode, 0
     with tempfile.NamedTemporaryFile("r") as rss:
         proc = subprocess.run([sys.executable, "-c", SPAWN_MEASURED, rss.name] + list(argv),
@@ -201,6 +206,36 @@ def truncation(tmp, failures):
           f"({boundaries} at line boundaries, {len(cuts) - boundaries} random; "
           f"{problems.count('rejected')} rejected; our wg setconf on {len(with_wg)}; "
           f"{time.monotonic() - started:.1f} s)")
+
+
+def sources(tmp, failures):
+    """Our wg reads a regular file by mapping it and anything else by reading: the same config
+    as a file and through a pipe (/dev/stdin, as in `wg syncconf wg0 <(wg-quick strip wg0)`),
+    an empty file and a directory must each get Debian's answer."""
+    text = realistic_config()
+    bad = text.replace("[Peer]", "[Peer]\nNoSuchKey = 1", 1)
+    empty = os.path.join(tmp, "source-empty.conf")
+    open(empty, "wb").close()
+    cases = [("empty file", empty, b"", None), ("directory", tmp, b"", None)]
+    for name, content in (("valid", text), ("bad", bad)):
+        path = os.path.join(tmp, f"source-{name}.conf")
+        with open(path, "w") as f:
+            f.write(content)
+        cases += [(f"{name} config in a file", path, content.encode(), None),
+                  (f"{name} config through a pipe", "/dev/stdin", content.encode(), content.encode())]
+    for what, path, data, stdin_bytes in cases:
+        theirs = run([ce.ORACLE, "setconf", IFNAME, path], stdin_bytes=stdin_bytes)
+        ours = run([OUR_WG, "setconf", IFNAME, path], stdin_bytes=stdin_bytes)
+        their_lines = [ce.hide_secrets(line, data.decode()) for line in theirs[1].split(b"\n")[:-1]]
+        try:
+            our_lines, _ = unprefixed(ours[1], path)
+        except AssertionError as e:
+            failures.append(f"{what}: {e}")
+            continue
+        if (ours[0], our_lines, ours[2]) != (theirs[0], their_lines, theirs[2]):
+            failures.append(f"{what}: ours status {ours[2]} stderr {short(ours[1])}\n"
+                            f"  debian: status {theirs[2]} stderr {short(theirs[1])}")
+    print(f"sources: {len(cases)} ways to give the file, answered as {ce.ORACLE} does")
 
 
 def stats(path):
@@ -368,6 +403,7 @@ def main():
         print("note: not root, the wg-quick strip checks are skipped")
     failures = []
     with tempfile.TemporaryDirectory(prefix="wgkit-bad-input-") as tmp:
+        sources(tmp, failures)
         truncation(tmp, failures)
         huge_lines(tmp, failures)
         million_allowed_ips(tmp, failures)
