@@ -149,12 +149,8 @@ void parse_allowed_ip_entry(std::string_view entry, Peer& peer, const WarningSin
 /// larger ones) qualify. False: use getaddrinfo.
 bool numeric_endpoint(const std::string& host, const std::string& port, Endpoint& out) noexcept
 {
-    if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), is_digit))
-        return false;
-    unsigned number = 0;
-    for (char c : port)
-        number = number * 10 + static_cast<unsigned>(c - '0');
-    if (number > 65535)
+    std::uint64_t number = 0;
+    if (port.size() > 5 || !parse_digits(port, 10, 65535, number) || number > 65535)
         return false;
     if (inet_pton(AF_INET, host.c_str(), &out.addr4.sin_addr) == 1) {
         out.addr4.sin_family = AF_INET;

@@ -222,8 +222,6 @@ public:
         }
         if (count < target.owned)
             return false;
-        if (count == 1)
-            return target.owned == 1;
         std::sort(givens, givens + count);
         auto distinct = std::unique(givens, givens + count) - givens;
         return static_cast<std::uint32_t>(distinct) == target.owned;
@@ -428,7 +426,7 @@ struct DeviceDiff::State {
         changes.clear();
         additions.clear();
         held.clear();
-        owned.clear();
+        kept.clear();
     }
 
     // A running peer, which must stay alive until result() when the replay is not streaming.
@@ -556,7 +554,7 @@ struct DeviceDiff::State {
     Numbered changes;         ///< per target: the change (and, but incremental, the creation)
     Numbered additions;       ///< incremental mode: prefixes gained, and new peers
     std::vector<const Peer*> held;  ///< running peers, until the replay can run
-    std::deque<Peer> owned;         ///< those on_peer handed over, while held
+    std::deque<Peer> kept;          ///< those on_peer handed over, while held
 };
 
 DeviceDiff::DeviceDiff(const Device& wanted, const DiffOptions& options)
@@ -570,7 +568,7 @@ void DeviceDiff::on_peer(Peer&& peer) {
     if (state_->streaming)
         state_->peer(peer);
     else
-        state_->peer(state_->owned.emplace_back(std::move(peer)));
+        state_->peer(state_->kept.emplace_back(std::move(peer)));
 }
 
 void DeviceDiff::on_restart() { state_->restart(); }
