@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// libcrypto by dlopen: see crypto_loader.h for why. The prototypes come from OpenSSL's own
-// headers (decltype), so a signature change there breaks the build rather than the call.
+// libsodium by dlopen: see crypto_loader.h for why. The prototypes come from libsodium's own
+// header (decltype), so a signature change there breaks the build rather than the call.
 #include "crypto_loader.h"
 
 #include "wgkit/error.h"
@@ -8,21 +8,18 @@
 #include <dlfcn.h>
 #include <string.h>
 
-#include <memory>
 #include <string>
 
-#include <openssl/evp.h>
+#include <sodium.h>
 
 namespace wgkit::detail {
 
 namespace {
 
-constexpr char libcrypto_soname[] = "libcrypto.so.3";
+constexpr char libsodium_soname[] = "libsodium.so.23";
 
-struct Libcrypto {
-    decltype(&EVP_PKEY_new_raw_private_key) new_raw_private_key = nullptr;
-    decltype(&EVP_PKEY_get_raw_public_key) get_raw_public_key = nullptr;
-    decltype(&EVP_PKEY_free) free_pkey = nullptr;
+struct Libsodium {
+    decltype(&crypto_scalarmult_curve25519_base) scalarmult_base = nullptr;
     std::string error; ///< why it could not be loaded, or empty
 };
 
@@ -33,26 +30,31 @@ bool bind(void* handle, const char* name, F& fn)
     return fn != nullptr;
 }
 
-Libcrypto load()
+Libsodium load()
 {
-    Libcrypto lib;
-    // Never unloaded: OpenSSL keeps global state and registers atexit handlers.
-    void* handle = dlopen(libcrypto_soname, RTLD_NOW | RTLD_LOCAL);
+    Libsodium lib;
+    // Never unloaded: sodium_init's choice of implementation lives in the library.
+    void* handle = dlopen(libsodium_soname, RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
         const char* why = dlerror();
-        lib.error = why ? why : libcrypto_soname;
+        lib.error = why ? why : libsodium_soname;
         return lib;
     }
-    if (!bind(handle, "EVP_PKEY_new_raw_private_key", lib.new_raw_private_key) ||
-        !bind(handle, "EVP_PKEY_get_raw_public_key", lib.get_raw_public_key) ||
-        !bind(handle, "EVP_PKEY_free", lib.free_pkey))
-        lib.error = std::string(libcrypto_soname) + " lacks the X25519 raw key functions";
+    decltype(&sodium_init) init = nullptr;
+    if (!bind(handle, "sodium_init", init) ||
+        !bind(handle, "crypto_scalarmult_curve25519_base", lib.scalarmult_base)) {
+        lib.error = std::string(libsodium_soname) + " lacks sodium_init or X25519";
+        return lib;
+    }
+    // Picks the implementation for this CPU; 1 means another caller already did.
+    if (init() < 0)
+        lib.error = std::string(libsodium_soname) + " could not be initialised";
     return lib;
 }
 
-const Libcrypto& libcrypto()
+const Libsodium& libsodium()
 {
-    static const Libcrypto lib = load(); // thread-safe initialisation
+    static const Libsodium lib = load(); // thread-safe initialisation
     return lib;
 }
 
@@ -60,20 +62,12 @@ const Libcrypto& libcrypto()
 
 void x25519_public_key(const std::uint8_t* private_key, std::uint8_t* public_key)
 {
-    const Libcrypto& lib = libcrypto();
+    const Libsodium& lib = libsodium();
     if (!lib.error.empty())
         throw Error("Unable to derive public key: " + lib.error);
-    struct Free {
-        decltype(&EVP_PKEY_free) fn;
-        void operator()(EVP_PKEY* p) const noexcept { fn(p); }
-    };
-    std::unique_ptr<EVP_PKEY, Free> pkey(
-        lib.new_raw_private_key(EVP_PKEY_X25519, nullptr, private_key, 32), Free{lib.free_pkey});
-    if (!pkey)
-        throw Error("Unable to derive public key: X25519 is unavailable in OpenSSL");
-    std::size_t len = 32;
-    if (lib.get_raw_public_key(pkey.get(), public_key, &len) != 1 || len != 32)
-        throw Error("Unable to derive public key: OpenSSL refused the private key");
+    // Clamps a copy of the scalar itself, as X25519 (RFC 7748) and the original do.
+    if (lib.scalarmult_base(public_key, private_key) != 0)
+        throw Error("Unable to derive public key: libsodium refused the private key");
 }
 
 void secure_wipe(void* p, std::size_t n) noexcept

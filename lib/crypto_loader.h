@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// Internal to lib/: OpenSSL's libcrypto, loaded on first use. `wg` needs it only to derive a
-// public key (pubkey, and show of a userspace device, which reports only its private key);
-// linking it made every `wg` process pay for relocating libcrypto at start-up, several times
-// the rest of a small command's cost (docs/performance.md, "Start-up").
+// Internal to lib/: libsodium, loaded on first use. `wg` needs it only to derive a public key
+// (pubkey, and show of a userspace device, which reports only its private key); linking it
+// would make every `wg` process pay for relocating it at start-up. OpenSSL's libcrypto did this
+// before, and loading and initialising it cost more than the rest of `wg pubkey` together
+// (docs/dependencies.md).
 
 #include <cstddef>
 #include <cstdint>
@@ -12,7 +13,7 @@
 namespace wgkit::detail {
 
 /// X25519(private, 9): writes the public key for `private_key` into `public_key`. Throws Error
-/// when libcrypto.so.3 cannot be loaded or refuses the key.
+/// when libsodium.so.23 cannot be loaded or refuses the key.
 void x25519_public_key(const std::uint8_t* private_key, std::uint8_t* public_key);
 
 /// Overwrites n bytes in a way the compiler may not remove (explicit_bzero).

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   # build
   build-essential meson ninja-build pkg-config
-  libmnl-dev libnl-3-dev libnl-route-3-dev libssl-dev libfmt-dev libnftables-dev catch2
+  libmnl-dev libnl-3-dev libnl-route-3-dev libsodium-dev libssl-dev libfmt-dev libnftables-dev catch2
   # fuzzing and sanitizers
   clang libclang-rt-14-dev
   # the oracle and the userspace backend

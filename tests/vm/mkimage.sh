@@ -72,13 +72,13 @@ done
 xtables_dir=$(readlink -f "$(dirname "$(readlink -f "$(command -v iptables)")")/../lib/x86_64-linux-gnu/xtables")
 [[ -d $xtables_dir ]] || die "iptables extensions directory $xtables_dir not found"
 roots+=("$xtables_dir"/*.so)
-# libcrypto, which wgkit loads on first use (lib/crypto_loader.cc), so ldd of our build does not
+# libsodium, which wgkit loads on first use (lib/crypto_loader.cc), so ldd of our build does not
 # list it either.
 # awk reads to the end: leaving early would kill ldconfig with SIGPIPE, which pipefail and set -e
 # turn into this script failing at random (it did, on the CI machine).
-libcrypto=$(ldconfig -p | awk '$1 == "libcrypto.so.3" && /x86-64/ && !found { found = $NF } END { print found }')
-[[ -n $libcrypto ]] || die "libcrypto.so.3 not found on the host (install libssl3)"
-roots+=("$libcrypto")
+libsodium=$(ldconfig -p | awk '$1 == "libsodium.so.23" && /x86-64/ && !found { found = $NF } END { print found }')
+[[ -n $libsodium ]] || die "libsodium.so.23 not found on the host (install libsodium23)"
+roots+=("$libsodium")
 
 # Cache key: this script, the guest's /init, the kernel and its modules, the programs, and the
 # library directory's mtime (dpkg renames every file it installs there, so any library
