@@ -62,13 +62,15 @@ def emit(*fields):
     print("BENCH " + " ".join(str(f) for f in fields), flush=True)
 
 
-def measure(workload, n, tool, rep, argv, ns=None):
-    """One run of argv (inside namespace ns) under GNU time for its peak RSS: rusage from wait4
-    would also count the process that forked it (Python's vfork child, ip's setns)."""
+def measure(workload, n, tool, rep, argv, ns=None, stdin=None, place="go"):
+    """One run of argv (inside namespace ns, reading the file stdin) under GNU time for its peak
+    RSS: rusage from wait4 would also count the process that forked it (Python's vfork child,
+    ip's setns)."""
     rss_file = os.path.join(TMP, "rss")
     argv = (["ip", "netns", "exec", ns] if ns else []) + ["/usr/bin/time", "-f", "%M", "-o", rss_file] + argv
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with open(stdin or os.devnull, "rb") as source:
+        proc = subprocess.Popen(argv, stdin=source, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     err = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
@@ -78,11 +80,24 @@ def measure(workload, n, tool, rep, argv, ns=None):
                            f"{err.decode(errors='replace')[:300]}")
     with open(rss_file) as f:
         rss = int(f.read().split()[-1])
-    emit("go", workload, n, tool, rep, f"{wall:.4f}", f"{usage.ru_utime:.4f}", f"{usage.ru_stime:.4f}", rss)
+    emit(place, workload, n, tool, rep, f"{wall:.4f}", f"{usage.ru_utime:.4f}", f"{usage.ru_stime:.4f}", rss)
 
 
 def order(rep):
     return ("ours", "orig") if rep % 2 else ("orig", "ours")
+
+
+def key_workloads(tmp, reps, ours):
+    """`wg genkey` and `wg pubkey` on the host: no device and no network, so no namespace. They
+    take milliseconds, so they get ten times the repetitions."""
+    private = os.path.join(tmp, "private.key")
+    with open(private, "w") as f:
+        f.write("yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n")
+    for rep in range(10 * reps + 1):
+        for tool in order(rep):
+            wg = ours if tool == "ours" else ORIG_WG
+            measure("genkey", 1, tool, rep, [wg, "genkey"], place="host")
+            measure("pubkey", 1, tool, rep, [wg, "pubkey"], stdin=private, place="host")
 
 
 def wg_workloads(lab, ns, tmp, sizes, reps, ours):
@@ -171,6 +186,7 @@ def main():
 
 
 def run_all(lab, tmp, args, sizes, prefixes, orig_reps_max, ours, ours_quick):
+    key_workloads(tmp, args.reps, ours)
     if sizes:
         wg_workloads(lab, lab.netns("go"), tmp, sizes, args.reps, ours)
     if prefixes:

@@ -4,15 +4,17 @@
 
     bench/report.py RAW.txt [OUT.md]
 
-Lines: "BENCH meta KEY VALUE...", "BENCH vm|go WORKLOAD N TOOL REP WALL USER SYS RSS_KB".
+Lines: "BENCH meta KEY VALUE...", "BENCH vm|go|host WORKLOAD N TOOL REP WALL USER SYS RSS_KB".
 Rep 0 is a warm-up: its times are left out; peak RSS is the largest over all runs.
 """
 import statistics
 import sys
 
-WORKLOADS = ["startup", "setconf-key", "setconf-nokey", "dump", "pretty", "showconf",
+WORKLOADS = ["genkey", "pubkey", "startup", "setconf-key", "setconf-nokey", "dump", "pretty", "showconf",
              "syncconf-1pct", "ips-set", "ips-list", "quick-up", "quick-down"]
 DESCRIPTION = {
+    "genkey": "`wg genkey`",
+    "pubkey": "`wg pubkey` of one private key",
     "startup": "`wg show IF dump` of an empty device (process start-up)",
     "setconf-key": "`wg setconf` of N peers, with a private key",
     "setconf-nokey": "`wg setconf` of N peers, no private key",
@@ -42,7 +44,7 @@ def load(path):
             continue
         if f[1] == "meta" and len(f) >= 3:
             meta[f[2]] = " ".join(f[3:])
-        elif f[1] in ("vm", "go") and len(f) == 10:
+        elif f[1] in ("vm", "go", "host") and len(f) == 10:
             place, workload, n, tool, rep = f[1], f[2], int(f[3]), f[4], int(f[5])
             wall, user, sys_, rss = float(f[6]), float(f[7]), float(f[8]), int(f[9])
             runs.setdefault((place, workload, n), {}).setdefault(tool, []).append(
@@ -132,6 +134,11 @@ def render(meta, runs, raw_name):
         table(runs, "go"),
         "",
     ]
+    if any(key[0] == "host" for key in runs):
+        out += ["## Keys (host, no device, no namespace)", "",
+                "Timed like the rows above, with ten times the repetitions: each run takes "
+                "milliseconds, most of them process start-up.", "",
+                table(runs, "host"), ""]
     if meta.get("errors"):
         out += ["Errors during the run: " + meta["errors"], ""]
     return "\n".join(out)
