@@ -144,10 +144,12 @@ public:
 
 private:
     static constexpr std::size_t chunk_size = 1 << 16;
+    /// One peer's text. A peer starts in a chunk below chunk_size, so its offset fits 32 bits,
+    /// and the entry is 32 bytes: the sort moves each many times.
     struct Entry {
         timespec handshake;
-        std::uint32_t chunk;
-        std::size_t offset, length;
+        std::uint32_t chunk, offset;
+        std::size_t length;
     };
     PrettyOptions options_;
     std::string requested_;

@@ -36,6 +36,18 @@ bool handshake_newer(const timespec& a, const timespec& b)
     return a.tv_nsec > b.tv_nsec;
 }
 
+/// Orders [first, last) newest handshake first, keeping equals in the kernel's order. A relay's
+/// peers are mostly idle ones that never completed a handshake: one stable pass moves those to the
+/// back, so the merge sort only works on the peers that did.
+template <class It, class HandshakeOf>
+void sort_newest_first(It first, It last, HandshakeOf handshake_of)
+{
+    It idle = std::stable_partition(first, last, [&](const auto& x) { return has_handshake(handshake_of(x)); });
+    std::stable_sort(first, idle, [&](const auto& a, const auto& b) {
+        return handshake_newer(handshake_of(a), handshake_of(b));
+    });
+}
+
 void append_label(Buffer& out, const Palette& p, std::string_view label)
 {
     fmt::format_to(fmt::appender(out), FMT_COMPILE("  {}{}{}: "), p.bold, label, p.reset);
@@ -238,8 +250,8 @@ void print_pretty(Buffer& out, const wgkit::Device& device, const PrettyOptions&
     order.reserve(device.peers.size());
     for (const wgkit::Peer& peer : device.peers)
         order.push_back(&peer);
-    std::stable_sort(order.begin(), order.end(), [](const wgkit::Peer* a, const wgkit::Peer* b) {
-        return handshake_newer(a->last_handshake, b->last_handshake);
+    sort_newest_first(order.begin(), order.end(), [](const wgkit::Peer* peer) -> const timespec& {
+        return peer->last_handshake;
     });
     for (std::size_t i = 0; i < order.size(); ++i) {
         if (i)
@@ -262,8 +274,8 @@ void PrettyPrinter::on_peer(wgkit::Peer&& peer)
     Buffer& chunk = chunks_.back();
     std::size_t offset = chunk.size();
     print_peer(chunk, peer, options_);
-    entries_.push_back({peer.last_handshake, static_cast<std::uint32_t>(chunks_.size() - 1), offset,
-                        chunk.size() - offset});
+    entries_.push_back({peer.last_handshake, static_cast<std::uint32_t>(chunks_.size() - 1),
+                        static_cast<std::uint32_t>(offset), chunk.size() - offset});
 }
 
 void PrettyPrinter::on_restart()
@@ -275,8 +287,9 @@ void PrettyPrinter::on_restart()
 void PrettyPrinter::write(Buffer& out)
 {
     append_pretty_interface(out, device_, options_, !entries_.empty());
-    std::stable_sort(entries_.begin(), entries_.end(),
-                     [](const Entry& a, const Entry& b) { return handshake_newer(a.handshake, b.handshake); });
+    sort_newest_first(entries_.begin(), entries_.end(), [](const Entry& entry) -> const timespec& {
+        return entry.handshake;
+    });
     for (std::size_t i = 0; i < entries_.size(); ++i) {
         if (i)
             out.push_back('\n');
