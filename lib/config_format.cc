@@ -54,11 +54,12 @@ void append_peer(std::string& out, const Peer& peer)
     append_allowed_ips(out, peer.allowed_ips);
     // An endpoint that getnameinfo cannot print is left out, as the original does.
     if (peer.endpoint && peer.endpoint->length() != 0) {
-        if (std::optional<std::string> text = peer.endpoint->try_to_string()) {
-            out += "Endpoint = ";
-            out += *text;
+        std::size_t line = out.size();
+        out += "Endpoint = ";
+        if (address_text::append_endpoint(out, *peer.endpoint) == 0)
             out += '\n';
-        }
+        else
+            out.resize(line);
     }
     if (peer.persistent_keepalive.value_or(0)) {
         out += "PersistentKeepalive = ";

@@ -21,7 +21,12 @@ bool address_text::append_ip(std::string& out, int family, const void* address)
         for (int i = 0; i < 4; ++i) {
             if (i)
                 *end++ = '.';
-            end = std::to_chars(end, text + sizeof(text), bytes[i]).ptr;
+            unsigned byte = bytes[i];
+            if (byte >= 100)
+                *end++ = static_cast<char>('0' + byte / 100);
+            if (byte >= 10)
+                *end++ = static_cast<char>('0' + byte / 10 % 10);
+            *end++ = static_cast<char>('0' + byte % 10);
         }
         out.append(text, end);
         return true;
@@ -62,21 +67,28 @@ socklen_t Endpoint::length() const noexcept
 
 namespace {
 
-/// Appends "IP:PORT" or "[IPv6]:PORT" to `out`; returns getnameinfo's error code.
-int append_endpoint(const Endpoint& endpoint, std::string& out)
+void append_port(std::string& out, in_port_t network_order)
+{
+    char text[8];
+    out.append(text, std::to_chars(text, text + sizeof(text), ntohs(network_order)).ptr);
+}
+
+} // namespace
+
+int address_text::append_endpoint(std::string& out, const Endpoint& endpoint)
 {
     // Without a scope, getnameinfo's numeric host is inet_ntop's text: take the fast path.
-    if (endpoint.family() == AF_INET || (endpoint.family() == AF_INET6 && !endpoint.addr6.sin6_scope_id)) {
-        if (endpoint.family() == AF_INET6) {
-            out += '[';
-            address_text::append_ip(out, AF_INET6, &endpoint.addr6.sin6_addr);
-            out += "]:";
-            out += std::to_string(ntohs(endpoint.addr6.sin6_port));
-        } else {
-            address_text::append_ip(out, AF_INET, &endpoint.addr4.sin_addr);
-            out += ':';
-            out += std::to_string(ntohs(endpoint.addr4.sin_port));
-        }
+    if (endpoint.family() == AF_INET) {
+        append_ip(out, AF_INET, &endpoint.addr4.sin_addr);
+        out += ':';
+        append_port(out, endpoint.addr4.sin_port);
+        return 0;
+    }
+    if (endpoint.family() == AF_INET6 && !endpoint.addr6.sin6_scope_id) {
+        out += '[';
+        append_ip(out, AF_INET6, &endpoint.addr6.sin6_addr);
+        out += "]:";
+        append_port(out, endpoint.addr6.sin6_port);
         return 0;
     }
     // NI_NUMERICHOST still names the scope of a link-local address (fe80::1%eth0), as wg does.
@@ -97,19 +109,17 @@ int append_endpoint(const Endpoint& endpoint, std::string& out)
     return 0;
 }
 
-} // namespace
-
 std::string Endpoint::to_string() const
 {
     std::string out;
-    int ret = append_endpoint(*this, out);
+    int ret = address_text::append_endpoint(out, *this);
     return ret ? gai_strerror(ret) : out;
 }
 
 std::optional<std::string> Endpoint::try_to_string() const
 {
     std::string out;
-    if (append_endpoint(*this, out))
+    if (address_text::append_endpoint(out, *this))
         return std::nullopt;
     return out;
 }

@@ -36,11 +36,6 @@ void flush_if_large(Buffer& out)
         flush(out);
 }
 
-StreamedOutput::~StreamedOutput()
-{
-    explicit_bzero(out_.data(), out_.capacity());
-}
-
 void StreamedOutput::drop()
 {
     explicit_bzero(out_.data(), out_.size());

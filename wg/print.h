@@ -56,8 +56,8 @@ void flush_if_large(Buffer& out);
 /// the read ends, since the original prints only a device read whole, consistent (a dump the
 /// kernel interrupts is read again); past hold_limit it is written as it grows, so memory stops
 /// growing with the peer count. A read that must start again after that point cannot take
-/// back what was written: restart() then throws Error(EINTR). The text is wiped as it goes:
-/// it may hold keys.
+/// back what was written: restart() then throws Error(EINTR). The text is wiped as it goes,
+/// and its block when freed (WipingAllocator): it may hold keys.
 class StreamedOutput {
 public:
     /// About 25,000 peers of `dump` lines; the kernel dump of a larger device is written as
@@ -67,7 +67,6 @@ public:
     StreamedOutput() = default;
     StreamedOutput(const StreamedOutput&) = delete;
     StreamedOutput& operator=(const StreamedOutput&) = delete;
-    ~StreamedOutput();
 
     Buffer& buffer() noexcept { return out_; }
     /// After each complete peer: writes the text once past hold_limit.

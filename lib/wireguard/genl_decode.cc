@@ -92,10 +92,21 @@ std::optional<Endpoint> parse_endpoint(const nlattr* attr)
     return endpoint;
 }
 
-/// One peer element of a dump message (possibly a continuation fragment: key + allowed IPs).
-Peer parse_peer(const nlattr* element)
+/// The public key of a peer element, if it carries a valid one.
+const nlattr* public_key_attr(const nlattr* element)
 {
-    Peer peer;
+    for (const nlattr* raw : AttrRange::of_nest(element)) {
+        const nlattr* attr = checked(kPeerLevel, raw);
+        if (attr && attr_type(attr) == WGPEER_A_PUBLIC_KEY)
+            return attr;
+    }
+    return nullptr;
+}
+
+/// One peer element of a dump message (possibly a continuation fragment: key + allowed IPs),
+/// read into `peer`, which starts default-constructed.
+void parse_peer(const nlattr* element, Peer& peer)
+{
     bool has_key = false;
     for (const nlattr* raw : AttrRange::of_nest(element)) {
         const nlattr* attr = checked(kPeerLevel, raw);
@@ -131,7 +142,6 @@ Peer parse_peer(const nlattr* element)
     }
     if (!has_key)
         malformed(kPeerLevel, WGPEER_A_PUBLIC_KEY);
-    return peer;
 }
 
 } // namespace
@@ -159,16 +169,19 @@ void DeviceDumpParser::parse(const nlmsghdr* nlh)
 void DeviceDumpParser::parse_peers(const nlattr* peers)
 {
     for (const nlattr* element : AttrRange::of_nest(peers)) {
-        Peer peer = parse_peer(element);
         // The kernel continues a peer whose allowed IPs did not fit by repeating its key in the
         // next message: adjacent entries with one key are one peer.
-        if (pending_ && pending_->public_key == peer.public_key) {
-            pending_->allowed_ips.insert(pending_->allowed_ips.end(), peer.allowed_ips.begin(),
-                                         peer.allowed_ips.end());
+        const nlattr* key = pending_ ? public_key_attr(element) : nullptr;
+        if (key && pending_->public_key == key_of(key)) {
+            Peer more;
+            parse_peer(element, more);
+            pending_->allowed_ips.insert(pending_->allowed_ips.end(), more.allowed_ips.begin(),
+                                         more.allowed_ips.end());
             continue;
         }
+        // Any other element is a new peer, read in place: no copy of it is made or wiped.
         flush();
-        pending_ = std::move(peer);
+        parse_peer(element, pending_.emplace());
     }
 }
 
