@@ -298,12 +298,17 @@ Key Key::public_key() const
     return pub;
 }
 
-Key Key::generate_private()
+Key Key::clamped() const noexcept
 {
-    Key key = random_key();
+    Key key = *this;
     key.bytes_[0] &= 248;
     key.bytes_[31] = static_cast<std::uint8_t>((key.bytes_[31] & 127) | 64);
     return key;
+}
+
+Key Key::generate_private()
+{
+    return random_key().clamped();
 }
 
 Key Key::generate_preshared()

@@ -383,6 +383,14 @@ void put_fields(const Target& target, FieldChanges c, Peer& out) {
         out.endpoint = *target.endpoint;
 }
 
+/// The kernel stores a private key clamped and reports it so, and compares a new one with
+/// what it stored: a file's key that is the running one but for clamping would be installed
+/// again, which expires every peer's session and redoes each peer's static Diffie-Hellman (an
+/// X25519 per peer). The original sends it on every syncconf. It is the same X25519 key.
+bool same_when_clamped(const std::optional<Key>& wanted, const std::optional<Key>& running) {
+    return wanted && running && wanted->clamped() == *running;
+}
+
 using Numbered = std::vector<std::pair<std::uint32_t, Peer>>;
 
 // Appends the peers in target (file) order.
@@ -410,7 +418,8 @@ struct DeviceDiff::State {
         out.private_key.reset();
         out.listen_port.reset();
         out.fwmark.reset();
-        if (differs(wanted.private_key, running.private_key, Key{}))
+        if (differs(wanted.private_key, running.private_key, Key{}) &&
+            !same_when_clamped(wanted.private_key, running.private_key))
             out.private_key = wanted.private_key;
         if (differs(wanted.listen_port, running.listen_port, std::uint16_t{0}))
             out.listen_port = wanted.listen_port;

@@ -435,6 +435,35 @@ TEST_CASE("device fields: unchanged ones are left out, changed and reset ones ar
     CHECK(empty_request(diff_devices(running, wanted)));
 }
 
+TEST_CASE("a file key that is the running key but for clamping is not sent") {
+    // key(96) has its low three bits clear and byte 31 is 0x40: the clamped form the kernel
+    // stores and reports. key(97) to key(103) clamp to it; key(104) is another key.
+    Key running_key = key(96);
+    REQUIRE(running_key.clamped() == running_key);
+    Device running = running_device();
+    running.private_key = running_key;
+    for (int unclamped : {97, 98, 101, 103}) {
+        Device wanted = wanted_device();
+        wanted.private_key = key(unclamped);
+        REQUIRE_FALSE(*wanted.private_key == running_key);
+        REQUIRE(wanted.private_key->clamped() == running_key);
+        CHECK(empty_request(diff_devices(running, wanted)));
+    }
+    std::uint8_t top_bits[Key::size] = {96};
+    top_bits[31] = 0x80; // clamping clears bit 7 of the last byte and sets bit 6
+    Device wanted = wanted_device();
+    wanted.private_key = Key(top_bits);
+    CHECK(empty_request(diff_devices(running, wanted)));
+
+    wanted.private_key = key(104);
+    CHECK(diff_devices(running, wanted).private_key == key(104));
+    // A key that userspace holds unclamped (wireguard-go stores what it is given) and the file
+    // still gives byte for byte: unchanged, as before.
+    running.private_key = key(101);
+    wanted.private_key = key(101);
+    CHECK(empty_request(diff_devices(running, wanted)));
+}
+
 TEST_CASE("absent device fields in the wanted device stay unchanged") {
     Device wanted = wanted_device();
     wanted.private_key.reset();

@@ -56,8 +56,14 @@ public:
     /// Constant-time test for the all-zero key (which means "remove" in a set).
     bool is_zero() const noexcept;
 
-    /// X25519 public key of this private key (OpenSSL EVP). Throws Error on failure.
+    /// X25519 public key of this private key (libsodium, loaded on first use). Throws Error
+    /// on failure.
     Key public_key() const;
+
+    /// This private key as X25519 uses it, and as the kernel stores and reports it: the low
+    /// three bits cleared, the top bit cleared and the next one set. Keys from
+    /// generate_private (`wg genkey`) are already in this form.
+    Key clamped() const noexcept;
 
     /// 32 random bytes clamped as an X25519 private key. Throws Error("getrandom: ...").
     static Key generate_private();
