@@ -217,15 +217,29 @@ Device get_device(std::string_view name) {
     return device;
 }
 
-/// The text protocol has no restarts and userspace devices are small: read it whole, then
-/// hand it over.
+/// Each peer goes to the visitor as soon as the next one starts, as the kernel backend's
+/// dump does, so memory does not grow with the peer count. The text protocol has no
+/// restarts. A reply that fails late (a malformed line, errno=N) throws after some peers
+/// were visited; the printers hold their text until the read ends, as for the kernel.
 void read_device(std::string_view name, DeviceVisitor& visitor) {
-    Device device = get_device(name);
-    std::vector<Peer> peers = std::move(device.peers);
-    device.peers.clear();
-    visitor.on_device(device);
-    for (Peer& peer : peers)
+    Fd fd = open_interface(name);
+    send_all(fd, "get=1\n\n");
+    bool announced = false;
+    GetReplyParser parser([&](const Device& fields, Peer&& peer) {
+        if (!announced) {
+            Device named = fields;
+            named.name = std::string(name);
+            visitor.on_device(named);
+            announced = true;
+        }
         visitor.on_peer(std::move(peer));
+    });
+    read_reply(fd, parser);
+    if (!announced) { // a device without peers
+        Device device = parser.take();
+        device.name = std::string(name);
+        visitor.on_device(device);
+    }
 }
 
 void set_device(const Device& device) {

@@ -171,9 +171,19 @@ SecretString encode_set(const Device& device) {
     return out;
 }
 
+void GetReplyParser::hand_over() {
+    if (!sink_ || device_.peers.empty())
+        return;
+    Peer peer = std::move(device_.peers.back());
+    device_.peers.clear(); // keeps its one slot for the next peer
+    sink_(device_, std::move(peer));
+}
+
 bool GetReplyParser::feed(std::string_view line) {
-    if (reply_end(line, errno_))
+    if (reply_end(line, errno_)) {
+        hand_over();
         return true;
+    }
     auto [key, value] = split(line);
     if (!peer_ && key == "private_key") {
         device_.private_key = hex_key(value);
@@ -183,6 +193,7 @@ bool GetReplyParser::feed(std::string_view line) {
     } else if (!peer_ && key == "fwmark") {
         device_.fwmark = number<std::uint32_t>(value, 0xffffffffU);
     } else if (key == "public_key") {
+        hand_over();
         peer_ = &device_.peers.emplace_back();
         peer_->public_key = hex_key(value);
     } else if (peer_ && key == "preshared_key") {

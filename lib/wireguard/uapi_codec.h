@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -43,6 +44,15 @@ SecretString encode_set(const Device& device);
 /// Reads the reply to `get=1` one line at a time (each line without its '\n').
 class GetReplyParser {
 public:
+    /// Receives each peer once it is complete, with the device's fields (no peers in them).
+    using PeerSink = std::function<void(const Device& fields, Peer&&)>;
+
+    /// Collects the whole device, peers included.
+    GetReplyParser() = default;
+    /// Hands each peer to `sink` when the next one starts or the reply ends, so a large
+    /// device is never held whole; the device then keeps no peers.
+    explicit GetReplyParser(PeerSink sink) : sink_(std::move(sink)) {}
+
     /// Consumes one line. Returns true when the reply is complete (the empty line).
     /// Throws Error(EPROTO) on a malformed line, Error(errno) when the reply's errno is
     /// not 0, Error(ENETUNREACH) for an endpoint that does not parse as an address.
@@ -51,8 +61,12 @@ public:
     Device take() { return std::move(device_); }
 
 private:
+    /// With a sink: hands it the peer being read, if any.
+    void hand_over();
+
     Device device_;
-    Peer* peer_ = nullptr;
+    Peer* peer_ = nullptr; ///< the last of device_.peers; null before the first peer
+    PeerSink sink_;
     int errno_ = 0;
 };
 

@@ -115,28 +115,38 @@ TEST_CASE("set request: an empty device and absent fields") {
     CHECK(std::string(empty.begin(), empty.end()) == "set=1\n\n");
 }
 
+namespace {
+
+// A get reply as wireguard-go sends it: two peers, every field, and a device key after a
+// peer (which is ignored).
+std::string wireguard_go_reply() {
+    return "private_key=" + hex(0x11) + "\n"
+           "listen_port=51820\n"
+           "fwmark=7\n"
+           "public_key=" + hex(0x33) + "\n"
+           "preshared_key=" + hex(0x44) + "\n"
+           "protocol_version=1\n"
+           "endpoint=[fd00::1]:4000\n"
+           "last_handshake_time_sec=1700000000\n"
+           "last_handshake_time_nsec=5\n"
+           "tx_bytes=10\n"
+           "rx_bytes=20\n"
+           "persistent_keepalive_interval=25\n"
+           "allowed_ip=10.0.0.0/8\n"
+           "allowed_ip=fd00::/64\n"
+           "public_key=" + hex(0x55) + "\n"
+           "preshared_key=" + hex(0) + "\n"
+           "endpoint=198.51.100.7:9\n"
+           "persistent_keepalive_interval=0\n"
+           "listen_port=1\n" // a device key after a peer is ignored
+           "errno=0\n"
+           "\n";
+}
+
+} // namespace
+
 TEST_CASE("get reply as wireguard-go sends it") {
-    std::string reply = "private_key=" + hex(0x11) + "\n"
-                        "listen_port=51820\n"
-                        "fwmark=7\n"
-                        "public_key=" + hex(0x33) + "\n"
-                        "preshared_key=" + hex(0x44) + "\n"
-                        "protocol_version=1\n"
-                        "endpoint=[fd00::1]:4000\n"
-                        "last_handshake_time_sec=1700000000\n"
-                        "last_handshake_time_nsec=5\n"
-                        "tx_bytes=10\n"
-                        "rx_bytes=20\n"
-                        "persistent_keepalive_interval=25\n"
-                        "allowed_ip=10.0.0.0/8\n"
-                        "allowed_ip=fd00::/64\n"
-                        "public_key=" + hex(0x55) + "\n"
-                        "preshared_key=" + hex(0) + "\n"
-                        "endpoint=198.51.100.7:9\n"
-                        "persistent_keepalive_interval=0\n"
-                        "listen_port=1\n" // a device key after a peer is ignored
-                        "errno=0\n"
-                        "\n";
+    std::string reply = wireguard_go_reply();
     Device d = uapi::decode_get(reply);
     REQUIRE(d.private_key == filled(0x11));
     CHECK(d.public_key == filled(0x11).public_key());
@@ -160,6 +170,51 @@ TEST_CASE("get reply as wireguard-go sends it") {
     CHECK(b.endpoint->to_string() == "198.51.100.7:9");
     CHECK(b.persistent_keepalive == 0);
     CHECK(b.allowed_ips.empty());
+}
+
+TEST_CASE("a streaming get hands over each peer when the next starts or the reply ends") {
+    std::string reply = wireguard_go_reply();
+    Device whole = uapi::decode_get(reply);
+    std::vector<Peer> got;
+    std::vector<std::string> handed_at; // the line that completed each peer
+    std::string line;
+    uapi::GetReplyParser parser([&](const Device& fields, Peer&& peer) {
+        CHECK(fields.peers.empty());
+        CHECK(fields.private_key == whole.private_key);
+        CHECK(fields.public_key == whole.public_key);
+        CHECK(fields.listen_port == 51820);
+        CHECK(fields.fwmark == 7u);
+        got.push_back(std::move(peer));
+        handed_at.push_back(line);
+    });
+    bool done = false;
+    for (std::size_t at = 0; !done && at < reply.size();) {
+        std::size_t nl = reply.find('\n', at);
+        line = reply.substr(at, nl - at);
+        done = parser.feed(line);
+        at = nl + 1;
+    }
+    REQUIRE(done);
+    CHECK(handed_at == std::vector<std::string>{"public_key=" + hex(0x55), ""});
+    REQUIRE(got.size() == whole.peers.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        CHECK(got[i].public_key == whole.peers[i].public_key);
+        CHECK(got[i].preshared_key == whole.peers[i].preshared_key);
+        CHECK(got[i].endpoint->to_string() == whole.peers[i].endpoint->to_string());
+        CHECK(got[i].persistent_keepalive == whole.peers[i].persistent_keepalive);
+        CHECK(got[i].allowed_ips == whole.peers[i].allowed_ips);
+        CHECK(got[i].last_handshake.tv_sec == whole.peers[i].last_handshake.tv_sec);
+        CHECK(got[i].rx_bytes == whole.peers[i].rx_bytes);
+    }
+    Device rest = parser.take();
+    CHECK(rest.peers.empty());
+    CHECK(rest.listen_port == 51820); // the device key after a peer is still ignored
+
+    // Without peers nothing is handed over, and the fields stay in the parser.
+    uapi::GetReplyParser empty([&](const Device&, Peer&&) { FAIL("no peer to hand over"); });
+    CHECK_FALSE(empty.feed("listen_port=9"));
+    CHECK(empty.feed(""));
+    CHECK(empty.take().listen_port == 9);
 }
 
 TEST_CASE("get reply of an empty device") {
