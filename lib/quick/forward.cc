@@ -42,7 +42,9 @@ net::Prefix network_of(net::Prefix p) {
 /// that are still up (sysctls are per namespace, and so are the record names).
 std::vector<State> other_live_states(const std::string& interface) {
     struct stat st {};
-    std::string suffix = "." + std::to_string(stat("/proc/self/ns/net", &st) == 0 ? st.st_ino : 0);
+    // Appended rather than "." + to_string(...): GCC 12 warns falsely (-Wrestrict) on that.
+    std::string suffix = ".";
+    suffix += std::to_string(stat("/proc/self/ns/net", &st) == 0 ? st.st_ino : 0);
     std::vector<State> states;
     DIR* dir = opendir(state_dir().c_str());
     if (!dir)
