@@ -176,6 +176,7 @@ void GetReplyParser::hand_over() {
         return;
     Peer peer = std::move(device_.peers.back());
     device_.peers.clear(); // keeps its one slot for the next peer
+    peer_ = nullptr;
     sink_(device_, std::move(peer));
 }
 
@@ -185,15 +186,16 @@ bool GetReplyParser::feed(std::string_view line) {
         return true;
     }
     auto [key, value] = split(line);
-    if (!peer_ && key == "private_key") {
+    if (!in_peers_ && key == "private_key") {
         device_.private_key = hex_key(value);
         device_.public_key = device_.private_key->public_key();
-    } else if (!peer_ && key == "listen_port") {
+    } else if (!in_peers_ && key == "listen_port") {
         device_.listen_port = number<std::uint16_t>(value, 0xffff);
-    } else if (!peer_ && key == "fwmark") {
+    } else if (!in_peers_ && key == "fwmark") {
         device_.fwmark = number<std::uint32_t>(value, 0xffffffffU);
     } else if (key == "public_key") {
         hand_over();
+        in_peers_ = true;
         peer_ = &device_.peers.emplace_back();
         peer_->public_key = hex_key(value);
     } else if (peer_ && key == "preshared_key") {

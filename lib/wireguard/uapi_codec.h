@@ -65,7 +65,8 @@ private:
     void hand_over();
 
     Device device_;
-    Peer* peer_ = nullptr; ///< the last of device_.peers; null before the first peer
+    Peer* peer_ = nullptr;  ///< the peer being read (the last of device_.peers), if any
+    bool in_peers_ = false; ///< a peer has started: device keys are ignored from here on
     PeerSink sink_;
     int errno_ = 0;
 };
