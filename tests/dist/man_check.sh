@@ -54,12 +54,13 @@ for want in 'reload (extension)' '--dry-run (extension)' 'IPForward (extension)'
     grep -qF -- "$want" <<<"$quick_text" && ok || bad "wg-quick.8 lacks: $want"
 done
 for want in 'wgkit v' 'wireguard-tools v1.0.20260223 compatible' 'file:line:' '(an extension)' \
-    'Fixed: configuration errors start with file:line:'; do
+    'Fixed: configuration errors start with file:line:' \
+    'Fixed: a PrivateKey that differs from the interface'; do
     grep -qF -- "$want" <<<"$wg_text" && ok || bad "wg.8 lacks: $want"
 done
-# Every quirk of the original is given a verdict (11 in wg.8, 4 in wg-quick.8).
+# Every quirk of the original is given a verdict (12 in wg.8, 4 in wg-quick.8).
 n=$(grep -cE '^ *(Kept|Fixed|Changed):' <<<"$wg_text")
-((n == 11)) && ok || bad "wg.8 has $n quirk verdicts, expected 11"
+((n == 12)) && ok || bad "wg.8 has $n quirk verdicts, expected 12"
 n=$(grep -cE '^ *(Kept|Fixed|Changed):' <<<"$quick_text")
 ((n == 4)) && ok || bad "wg-quick.8 has $n quirk verdicts, expected 4"
 
