@@ -92,15 +92,17 @@ std::optional<Endpoint> parse_endpoint(const nlattr* attr)
     return endpoint;
 }
 
-/// The public key of a peer element, if it carries a valid one.
+/// The public key of a peer element, if it carries a valid one: the last, as parse_peer
+/// keeps the last when an element repeats the attribute.
 const nlattr* public_key_attr(const nlattr* element)
 {
+    const nlattr* key = nullptr;
     for (const nlattr* raw : AttrRange::of_nest(element)) {
         const nlattr* attr = checked(kPeerLevel, raw);
         if (attr && attr_type(attr) == WGPEER_A_PUBLIC_KEY)
-            return attr;
+            key = attr;
     }
-    return nullptr;
+    return key;
 }
 
 /// One peer element of a dump message (possibly a continuation fragment: key + allowed IPs),
