@@ -62,13 +62,9 @@ std::optional<Bytes> reference_base64(std::string_view text)
 
 int hex_value(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    // Position in the digit string, independent of the library's digit rules.
+    std::size_t at = std::string_view("0123456789abcdef").find(c >= 'A' && c <= 'F' ? c + 32 : c);
+    return at == std::string_view::npos ? -1 : static_cast<int>(at);
 }
 
 std::optional<Bytes> reference_hex(std::string_view text)

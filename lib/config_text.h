@@ -24,6 +24,18 @@ constexpr bool is_digit(char c) noexcept
     return c >= '0' && c <= '9';
 }
 
+/// A hex digit's value, either case; -1 for any other byte.
+constexpr int hex_value(char c) noexcept
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 constexpr char ascii_lower(char c) noexcept
 {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
@@ -54,38 +66,38 @@ inline std::size_t count_section_lines(std::string_view text) noexcept
 /// Copies `line`'s content to `out` (room for line.size() bytes) without whitespace, as the
 /// original strips a line: the content ends at the first '#' or NUL. Returns the bytes
 /// written. Every byte of a config passes through here, so eight are tested at once: a word
-/// with no byte below 0x21 (whitespace, NUL, other controls) and no '#' is copied whole.
+/// with no '#' and no byte below 0x21 (whitespace, NUL, other controls) is copied whole, and
+/// one with spaces but no '#' or NUL is compacted without a branch per byte.
 inline std::size_t strip_line(std::string_view line, char* out) noexcept
 {
     constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = ones * 0x80;
+    // Exact "some byte is below b" test: the borrow can only mark bytes above a true hit.
+    constexpr auto some_below = [](std::uint64_t word, unsigned char b) {
+        return ((word - ones * b) & ~word & highs) != 0;
+    };
     const char* p = line.data();
     const char* const end = p + line.size();
     char* o = out;
-    while (end - p >= 8) {
+    for (; end - p >= 8; p += 8) {
         std::uint64_t word;
         std::memcpy(&word, p, 8);
-        const std::uint64_t hash = word ^ (ones * '#');
-        // Exact "some byte is below 0x21" and "some byte is zero" tests (the borrow can only
-        // mark bytes above a true hit).
-        if ((((word - ones * 0x21) & ~word) | ((hash - ones) & ~hash)) & highs) {
-            for (const char* stop = p + 8; p < stop; ++p) {
-                if (*p == '#' || *p == '\0')
-                    return static_cast<std::size_t>(o - out);
-                if (!is_space(*p))
-                    *o++ = *p;
-            }
+        if (some_below(word, 0x01) || some_below(word ^ (ones * '#'), 0x01))
+            break; // the content ends in this word: the byte loop below finds where
+        if (!some_below(word, 0x21)) {
+            std::memcpy(o, p, 8);
+            o += 8;
             continue;
         }
-        std::memcpy(o, p, 8);
-        o += 8;
-        p += 8;
+        // Each byte is written, and kept only when not a space: `o` never passes `p`, so
+        // this stays in the room given.
+        for (int i = 0; i < 8; ++i) {
+            o[0] = p[i];
+            o += !is_space(p[i]);
+        }
     }
-    for (; p < end; ++p) {
-        if (*p == '#' || *p == '\0')
-            break;
+    for (; p < end && *p != '#' && *p != '\0'; ++p)
         if (!is_space(*p))
             *o++ = *p;
-    }
     return static_cast<std::size_t>(o - out);
 }
 

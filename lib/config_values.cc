@@ -17,6 +17,7 @@
 #include <utility>
 #include <thread>
 
+#include "address_text.h"
 #include "config_text.h"
 #include "crypto_loader.h"
 
@@ -59,17 +60,11 @@ bool parse_digits(std::string_view text, int base, std::uint64_t max, std::uint6
         return false;
     std::uint64_t value = 0;
     for (char c : text) {
-        unsigned digit;
-        if (is_digit(c))
-            digit = static_cast<unsigned>(c - '0');
-        else if (base == 16 && c >= 'a' && c <= 'f')
-            digit = static_cast<unsigned>(c - 'a' + 10);
-        else if (base == 16 && c >= 'A' && c <= 'F')
-            digit = static_cast<unsigned>(c - 'A' + 10);
-        else
+        const int digit = config_text::hex_value(c);
+        if (digit < 0 || digit >= base)
             return false;
         if (value <= max)
-            value = value * static_cast<unsigned>(base) + digit;
+            value = value * static_cast<unsigned>(base) + static_cast<unsigned>(digit);
     }
     out = value;
     return true;
@@ -80,32 +75,16 @@ bool parse_digits(std::string_view text, int base, std::uint64_t max, std::uint6
 /// Host bits below the prefix length are set (the kernel would mask them off).
 bool has_host_bits(const AllowedIp& ip) noexcept
 {
-    unsigned bytes = ip.family == AF_INET6 ? 16 : 4;
-    for (unsigned i = 0; i < bytes; ++i) {
-        unsigned first_bit = i * 8;
-        std::uint8_t host_mask;
-        if (ip.cidr >= first_bit + 8)
-            continue;
-        host_mask = ip.cidr <= first_bit ? 0xff : static_cast<std::uint8_t>(0xff >> (ip.cidr - first_bit));
-        if (ip.address[i] & host_mask)
+    const unsigned bytes = ip.family == AF_INET6 ? 16 : 4;
+    unsigned i = ip.cidr / 8u;
+    if (i >= bytes)
+        return false;
+    if (ip.address[i] & (0xffu >> (ip.cidr % 8u))) // the byte the prefix ends in
+        return true;
+    for (++i; i < bytes; ++i)
+        if (ip.address[i])
             return true;
-    }
     return false;
-}
-
-/// inet_pton of one allowed-IP address: IPv6 when the text has a ':', else strict IPv4.
-bool parse_ip(std::string_view text, AllowedIp& out) noexcept
-{
-    char buf[64];
-    if (text.size() >= sizeof(buf) || text.find('\0') != std::string_view::npos)
-        return false;
-    std::memcpy(buf, text.data(), text.size());
-    buf[text.size()] = '\0';
-    int family = text.find(':') != std::string_view::npos ? AF_INET6 : AF_INET;
-    if (inet_pton(family, buf, out.address.data()) != 1)
-        return false;
-    out.family = static_cast<std::uint16_t>(family);
-    return true;
 }
 
 /// Parses one comma-separated entry ("[+|-]ip[/cidr]") into `peer`.
@@ -120,7 +99,8 @@ void parse_allowed_ip_entry(std::string_view entry, Peer& peer, const WarningSin
     }
     std::size_t slash = entry.find('/');
     std::string_view address = entry.substr(0, slash);
-    if (!parse_ip(address, ip))
+    ip.family = address_text::parse_ip(address, ip.address.data());
+    if (ip.family == AF_UNSPEC)
         throw Error(quoted("Unable to parse IP address", address));
 
     unsigned max_cidr = ip.family == AF_INET6 ? 128 : 32;
@@ -152,17 +132,21 @@ bool numeric_endpoint(const std::string& host, const std::string& port, Endpoint
     std::uint64_t number = 0;
     if (port.size() > 5 || !parse_digits(port, 10, 65535, number) || number > 65535)
         return false;
-    if (inet_pton(AF_INET, host.c_str(), &out.addr4.sin_addr) == 1) {
+    std::uint8_t address[16];
+    switch (address_text::parse_ip(host, address)) {
+    case AF_INET:
         out.addr4.sin_family = AF_INET;
+        std::memcpy(&out.addr4.sin_addr, address, 4);
         out.addr4.sin_port = htons(static_cast<std::uint16_t>(number));
         return true;
-    }
-    if (inet_pton(AF_INET6, host.c_str(), &out.addr6.sin6_addr) == 1) {
+    case AF_INET6:
         out.addr6.sin6_family = AF_INET6;
+        std::memcpy(&out.addr6.sin6_addr, address, 16);
         out.addr6.sin6_port = htons(static_cast<std::uint16_t>(number));
         return true;
+    default:
+        return false;
     }
-    return false;
 }
 
 /// Splits "host:port" at the last ':', or "[host]:port"; throws the original's messages.

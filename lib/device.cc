@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Text forms of the model's address types, shared by showconf, show and error messages.
+// Text forms of the model's address types, both ways: written for showconf, show and error
+// messages, read for config files, wg set and UAPI replies.
 #include <wgkit/device.h>
 
 #include <arpa/inet.h>
@@ -9,6 +10,7 @@
 #include <cstring>
 
 #include "address_text.h"
+#include "config_text.h"
 
 namespace wgkit {
 
@@ -36,6 +38,113 @@ bool address_text::append_ip(std::string& out, int family, const void* address)
         return false;
     out += text;
     return true;
+}
+
+bool address_text::parse_ipv4(std::string_view text, std::uint8_t* out) noexcept
+{
+    std::uint8_t bytes[4];
+    unsigned part = 0;   // index of the part being read
+    unsigned value = 0;  // its value so far
+    unsigned digits = 0; // its digits so far
+    for (char c : text) {
+        if (c >= '0' && c <= '9') {
+            if (digits == 1 && value == 0) // "0" may not lead another digit
+                return false;
+            value = value * 10 + static_cast<unsigned>(c - '0');
+            if (value > 255)
+                return false;
+            ++digits;
+        } else if (c == '.' && digits && part < 3) {
+            bytes[part++] = static_cast<std::uint8_t>(value);
+            value = digits = 0;
+        } else {
+            return false;
+        }
+    }
+    if (part != 3 || !digits)
+        return false;
+    bytes[3] = static_cast<std::uint8_t>(value);
+    std::memcpy(out, bytes, sizeof(bytes));
+    return true;
+}
+
+bool address_text::parse_ipv6(std::string_view text, std::uint8_t* out) noexcept
+{
+    constexpr std::size_t size = 16;
+    constexpr std::size_t no_gap = size + 1;
+    std::uint8_t bytes[size] = {};
+    std::size_t filled = 0;    // bytes of groups read so far
+    std::size_t gap = no_gap;  // where "::" stands, as a byte offset
+    const char* p = text.data();
+    const char* const end = p + text.size();
+    if (p == end)
+        return false;
+    // A leading ':' must be half of a "::"; the loop reads the other half as the gap.
+    if (*p == ':' && (++p == end || *p != ':'))
+        return false;
+    const char* group = p; // where the current group began: an IPv4 tail is read from there
+    unsigned value = 0;
+    unsigned digits = 0;
+    while (p < end) {
+        char c = *p++;
+        if (int digit = config_text::hex_value(c); digit >= 0) {
+            if (digits == 4)
+                return false;
+            value = value << 4 | static_cast<unsigned>(digit);
+            ++digits;
+            continue;
+        }
+        if (c == ':') {
+            group = p;
+            if (!digits) { // the second ':' of "::"
+                if (gap != no_gap)
+                    return false;
+                gap = filled;
+                continue;
+            }
+            if (p == end || filled + 2 > size) // "1:" ends on a lone ':'; or a ninth group
+                return false;
+            bytes[filled++] = static_cast<std::uint8_t>(value >> 8);
+            bytes[filled++] = static_cast<std::uint8_t>(value);
+            value = digits = 0;
+            continue;
+        }
+        // An IPv4 tail takes the last 4 bytes' room and ends the text.
+        if (c == '.' && filled + 4 <= size &&
+            parse_ipv4(std::string_view(group, static_cast<std::size_t>(end - group)), bytes + filled)) {
+            filled += 4;
+            digits = 0;
+            break;
+        }
+        return false;
+    }
+    if (digits) {
+        if (filled + 2 > size)
+            return false;
+        bytes[filled++] = static_cast<std::uint8_t>(value >> 8);
+        bytes[filled++] = static_cast<std::uint8_t>(value);
+    }
+    if (gap != no_gap) {
+        if (filled == size) // "::" must stand for at least one zero group
+            return false;
+        std::size_t after = filled - gap;
+        std::memmove(bytes + size - after, bytes + gap, after);
+        std::memset(bytes + gap, 0, size - after - gap);
+        filled = size;
+    }
+    if (filled != size)
+        return false;
+    std::memcpy(out, bytes, size);
+    return true;
+}
+
+sa_family_t address_text::parse_ip(std::string_view text, std::uint8_t* out) noexcept
+{
+    if (parse_ipv4(text, out))
+        return AF_INET;
+    if (parse_ipv6(text, out))
+        return AF_INET6;
+    return AF_UNSPEC;
 }
 
 std::string AllowedIp::to_string() const

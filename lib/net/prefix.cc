@@ -7,6 +7,8 @@
 
 #include <wgkit/net.h>
 
+#include "../address_text.h"
+
 namespace wgkit::net {
 
 std::optional<Prefix> Prefix::parse(std::string_view text) {
@@ -22,12 +24,8 @@ std::optional<Prefix> Prefix::parse(std::string_view text) {
             return std::nullopt;
         length = value;
     }
-    std::string host(addr);
-    if (inet_pton(AF_INET, host.c_str(), p.address.data()) == 1)
-        p.family = AF_INET;
-    else if (inet_pton(AF_INET6, host.c_str(), p.address.data()) == 1)
-        p.family = AF_INET6;
-    else
+    p.family = address_text::parse_ip(addr, p.address.data());
+    if (p.family == AF_UNSPEC)
         return std::nullopt;
     unsigned max = p.family == AF_INET ? 32 : 128;
     if (length && *length > max)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "uapi_codec.h"
 
+#include "../address_text.h"
 #include "../crypto_loader.h"
 
 #include <arpa/inet.h>
@@ -86,13 +87,9 @@ AllowedIp parse_allowed_ip(std::string_view value) {
     auto slash = value.find('/');
     if (slash == std::string_view::npos)
         fail(EPROTO);
-    std::string ip(value.substr(0, slash));
     AllowedIp entry;
-    if (inet_pton(AF_INET, ip.c_str(), entry.address.data()) == 1)
-        entry.family = AF_INET;
-    else if (inet_pton(AF_INET6, ip.c_str(), entry.address.data()) == 1)
-        entry.family = AF_INET6;
-    else
+    entry.family = address_text::parse_ip(value.substr(0, slash), entry.address.data());
+    if (entry.family == AF_UNSPEC)
         fail(EPROTO);
     entry.cidr = number<std::uint8_t>(value.substr(slash + 1), entry.family == AF_INET ? 32 : 128);
     return entry;

@@ -6,6 +6,7 @@
 
 #include <wgkit/config.h>
 
+#include "../../lib/address_text.h"
 #include "../../lib/config_text.h"
 
 #include <arpa/inet.h>
@@ -625,6 +626,93 @@ TEST_CASE("address text matches inet_ntop and getnameinfo", "[config]")
         REQUIRE(inet_pton(AF_INET6, text, &endpoint.addr6.sin6_addr) == 1);
         endpoint.addr6.sin6_port = htons(65535);
         CHECK(endpoint.to_string() == "[" + std::string(text) + "]:65535");
+    }
+}
+
+TEST_CASE("address parsers accept exactly what inet_pton accepts, with its bytes", "[config]")
+{
+    // address_text's parsers replace inet_pton for AllowedIPs, endpoints, UAPI replies and
+    // wg-quick's addresses: compare them with glibc on edge cases, on every one- and two-byte
+    // change to valid addresses, and on random text from the characters addresses are made of.
+    auto check = [](const std::string& text) {
+        INFO("text `" << text << "'");
+        std::uint8_t want4[4] = {}, got4[4] = {};
+        const bool ok4 = inet_pton(AF_INET, text.c_str(), want4) == 1 && text.find('\0') == std::string::npos;
+        REQUIRE(address_text::parse_ipv4(text, got4) == ok4);
+        if (ok4)
+            REQUIRE(std::memcmp(want4, got4, 4) == 0);
+        std::uint8_t want6[16] = {}, got6[16] = {};
+        const bool ok6 = inet_pton(AF_INET6, text.c_str(), want6) == 1 && text.find('\0') == std::string::npos;
+        REQUIRE(address_text::parse_ipv6(text, got6) == ok6);
+        if (ok6)
+            REQUIRE(std::memcmp(want6, got6, 16) == 0);
+        REQUIRE_FALSE((ok4 && ok6));
+        std::uint8_t any[16] = {};
+        REQUIRE(address_text::parse_ip(text, any) == (ok4 ? AF_INET : ok6 ? AF_INET6 : AF_UNSPEC));
+    };
+    const std::vector<std::string> edges = {
+        "", ".", "0.0.0.0", "255.255.255.255", "256.0.0.0", "1.2.3", "1.2.3.4.", ".1.2.3.4", "1..2.3",
+        "01.2.3.4", "1.2.3.04", "1.2.3.00", "0.0.0.00", "1.2.3.4 ", " 1.2.3.4", "1.2.3.4/32", "0x1.2.3.4",
+        "1.2.3.255", "1.2.3.256", "1.2.3.1000", "127.1", "4294967295", std::string("1.2.3.4\0", 8),
+        "::", ":", ":::", "::1", "1::", "1:", ":1", "1::2", "1:::2", "::1::", "1:2:3:4:5:6:7:8",
+        "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8::", "1::3:4:5:6:7:8",
+        "1:2:3:4:5:6:7", "12345::", "ffff::FFFF", "fFfF:0:0:0:0:0:0:1", "00000::", "0000::",
+        "::ffff:1.2.3.4", "::1.2.3.4", "1.2.3.4::", "::1.2.3", "::1.2.3.4.5", "::01.2.3.4", "::256.2.3.4",
+        "1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:7:1.2.3.4", "1:2:3:4:5::1.2.3.4", "1:2:3:4:5:6::1.2.3.4",
+        "::a.2.3.4", "::1234.1.2.3", "::ffff:1.2.3.4:5", "fe80::1%lo", "[::1]", "::g", "2001:db8::/32",
+        std::string("::1\0", 4), "1.2.3.4:5", "::1.2.3.4%",
+    };
+    for (const auto& text : edges)
+        check(text);
+
+    const std::vector<std::string> valid = {"10.100.0.1", "192.168.255.0", "0.0.0.0", "2001:db8::1",
+                                            "fe80::1:2:3:4", "1:2:3:4:5:6:7:8", "::ffff:10.0.0.1",
+                                            "a::b", "::", "1::2:3.4.5.6"};
+    const std::string alphabet = "0123456789abcdefABCDEFgx:./% ";
+    for (const auto& base : valid) {
+        for (std::size_t at = 0; at <= base.size(); ++at) {
+            for (char c : alphabet) {
+                check(base.substr(0, at) + c + base.substr(at)); // inserted
+                if (at < base.size()) {
+                    std::string changed = base;
+                    changed[at] = c; // replaced
+                    check(changed);
+                    check(base.substr(0, at) + base.substr(at + 1)); // deleted
+                }
+            }
+        }
+    }
+    std::mt19937 rng(20261127);
+    const std::string pool = "0123456789abcdefF::::....";
+    auto quad = [&rng] {
+        std::string text;
+        for (unsigned i = 0, parts = 3 + rng() % 3; i < parts; ++i)
+            text += (i ? "." : "") + std::string(rng() % 8 ? "" : "0") + std::to_string(rng() % 300);
+        return text;
+    };
+    for (int round = 0; round < 200000; ++round) {
+        std::string text;
+        switch (round % 3) {
+        case 0: // anything from the pool
+            text.assign(rng() % 46, ' ');
+            for (char& c : text)
+                c = pool[rng() % pool.size()];
+            break;
+        case 1: // dotted quads, some out of range, with leading zeros or the wrong part count
+            text = quad();
+            break;
+        default: // groups of 1-5 hex digits, maybe a "::" or two, maybe an IPv4 tail
+            for (unsigned i = 0, groups = rng() % 10; i < groups; ++i) {
+                text += i ? (rng() % 6 ? ":" : "::") : (rng() % 6 ? "" : "::");
+                for (unsigned d = 0, digits = 1 + rng() % (rng() % 8 ? 4 : 5); d < digits; ++d)
+                    text += pool[rng() % 17];
+            }
+            if (rng() % 4 == 0)
+                text += (text.empty() ? "::" : ":") + quad();
+            else if (rng() % 6 == 0)
+                text += "::";
+        }
+        check(text);
     }
 }
 
