@@ -49,6 +49,13 @@ public:
     bool put_u32(const AttrLevel& l, std::uint16_t t, std::uint32_t v) { return put(l, t, &v, 4); }
     /// A NUL-terminated string.
     bool put_string(const AttrLevel& level, std::uint16_t type, std::string_view value);
+    /// Room for `len` more bytes (a multiple of 4) at the message's end, within the capacity
+    /// and every open nest, for a caller that lays out a block of attributes itself; null,
+    /// reserving nothing, when they do not fit. The caller writes every byte, padding too.
+    std::uint8_t* reserve(std::size_t len) noexcept;
+    /// Throws std::logic_error unless attribute `type` of `level` is a `len`-byte non-nest,
+    /// the check put() makes.
+    static void check_shape(const AttrLevel& level, std::uint16_t type, std::size_t len);
 
     nlmsghdr* header() noexcept { return reinterpret_cast<nlmsghdr*>(buffer_.data()); }
     std::size_t size() const noexcept;

@@ -45,13 +45,28 @@ std::size_t MessageWriter::size() const noexcept
     return reinterpret_cast<const nlmsghdr*>(buffer_.data())->nlmsg_len;
 }
 
-bool MessageWriter::put(const AttrLevel& level, std::uint16_t type, const void* data,
-                        std::size_t len)
+void MessageWriter::check_shape(const AttrLevel& level, std::uint16_t type, std::size_t len)
 {
     if (!level.at(type).accepts(len) || level.at(type).kind == AttrKind::Nested)
         throw std::logic_error(std::string("netlink encoder: bad ") + level.name +
                                " attribute " + std::to_string(type));
+}
+
+bool MessageWriter::put(const AttrLevel& level, std::uint16_t type, const void* data,
+                        std::size_t len)
+{
+    check_shape(level, type, len);
     return mnl_attr_put_check(header(), limit_, type, len, data);
+}
+
+std::uint8_t* MessageWriter::reserve(std::size_t len) noexcept
+{
+    nlmsghdr* nlh = header();
+    std::size_t at = NLMSG_ALIGN(nlh->nlmsg_len);
+    if (len % NLA_ALIGNTO || len > limit_ || at > limit_ - len)
+        return nullptr;
+    nlh->nlmsg_len = static_cast<std::uint32_t>(at + len);
+    return buffer_.data() + at;
 }
 
 bool MessageWriter::put_string(const AttrLevel& level, std::uint16_t type, std::string_view value)
@@ -109,20 +124,54 @@ enum class PeerResult {
     DidNotFit, ///< nothing of it is in the message; it starts again in the next one
 };
 
+/// Lays out one attribute, zero-padded, at `out`; returns where the next one starts.
+std::uint8_t* lay_out_attr(std::uint8_t* out, std::uint16_t type, const void* data, std::size_t len) noexcept
+{
+    const nlattr header{static_cast<std::uint16_t>(NLA_HDRLEN + len), type};
+    std::memcpy(out, &header, NLA_HDRLEN);
+    std::memcpy(out + NLA_HDRLEN, data, len);
+    std::memset(out + NLA_HDRLEN + len, 0, NLA_ALIGN(len) - len);
+    return out + NLA_HDRLEN + NLA_ALIGN(len);
+}
+
+constexpr std::size_t attr_space(std::size_t len) noexcept { return NLA_HDRLEN + NLA_ALIGN(len); }
+
+/// The shapes write_allowed_ip lays out, checked against the policy as put() would.
+bool allowed_ip_shapes_checked()
+{
+    MessageWriter::check_shape(kAllowedIpLevel, WGALLOWEDIP_A_FAMILY, sizeof(std::uint16_t));
+    MessageWriter::check_shape(kAllowedIpLevel, WGALLOWEDIP_A_IPADDR, 4);
+    MessageWriter::check_shape(kAllowedIpLevel, WGALLOWEDIP_A_IPADDR, 16);
+    MessageWriter::check_shape(kAllowedIpLevel, WGALLOWEDIP_A_CIDR_MASK, sizeof(std::uint8_t));
+    MessageWriter::check_shape(kAllowedIpLevel, kAllowedIpAttrFlags, sizeof(std::uint32_t));
+    return true;
+}
+
 /// Writes one allowed-IP element. Returns false (writing nothing) if it does not fit.
+/// A peer may hold 10^5 of them, so the element is laid out as one block, the bytes that a
+/// nest and put()s would write, rather than attribute by attribute through libmnl.
 bool write_allowed_ip(MessageWriter& msg, const AllowedIp& ip)
 {
-    NestGuard nest(msg);
-    std::size_t addr_len = ip.family == AF_INET6 ? 16 : 4;
-    if (!nest || !msg.put_u16(kAllowedIpLevel, WGALLOWEDIP_A_FAMILY, ip.family) ||
-        !msg.put(kAllowedIpLevel, WGALLOWEDIP_A_IPADDR, ip.address.data(), addr_len) ||
-        !msg.put_u8(kAllowedIpLevel, WGALLOWEDIP_A_CIDR_MASK, ip.cidr))
+    [[maybe_unused]] static const bool checked = allowed_ip_shapes_checked();
+    const std::uint16_t family = ip.family;
+    const std::size_t addr_len = family == AF_INET6 ? 16 : 4;
+    // The flags are sent only when set, so kernels older than 6.16 (which reject the
+    // attribute) still accept every request that does not remove an IP.
+    const std::size_t size = NLA_HDRLEN + attr_space(sizeof(family)) + attr_space(addr_len) +
+                             attr_space(sizeof(ip.cidr)) +
+                             (ip.remove ? attr_space(sizeof(kAllowedIpFlagRemoveMe)) : 0);
+    std::uint8_t* out = msg.reserve(size);
+    if (!out)
         return false;
-    // Sent only when set, so kernels older than 6.16 (which reject the attribute) still accept
-    // every request that does not remove an IP.
-    if (ip.remove && !msg.put_u32(kAllowedIpLevel, kAllowedIpAttrFlags, kAllowedIpFlagRemoveMe))
-        return false;
-    nest.close();
+    const nlattr element{static_cast<std::uint16_t>(size), NLA_F_NESTED}; // array element 0
+    std::memcpy(out, &element, NLA_HDRLEN);
+    out = lay_out_attr(out + NLA_HDRLEN, WGALLOWEDIP_A_FAMILY, &family, sizeof(family));
+    out = lay_out_attr(out, WGALLOWEDIP_A_IPADDR, ip.address.data(), addr_len);
+    out = lay_out_attr(out, WGALLOWEDIP_A_CIDR_MASK, &ip.cidr, sizeof(ip.cidr));
+    if (ip.remove) {
+        const std::uint32_t flags = kAllowedIpFlagRemoveMe;
+        lay_out_attr(out, kAllowedIpAttrFlags, &flags, sizeof(flags));
+    }
     return true;
 }
 

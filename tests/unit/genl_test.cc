@@ -496,6 +496,84 @@ TEST_CASE("the writer refuses attributes that break the policy table")
     REQUIRE(msg.put_string(kDeviceLevel, WGDEVICE_A_IFNAME, "fifteen-chars-x"));
 }
 
+TEST_CASE("allowed-IP elements are the bytes that a nest and puts would write")
+{
+    // write_allowed_ip lays each element out as one block; the reference here is the same
+    // element built with the generic nest and put calls (libmnl). Small messages make the
+    // elements fall at many offsets of a reused buffer, so stale bytes would show in padding.
+    Device device;
+    device.name = "wg0";
+    Peer& peer = device.peers.emplace_back();
+    peer.public_key = test_key(7);
+    for (std::uint32_t i = 0; i < 300; ++i) {
+        if (i % 3 == 0)
+            peer.allowed_ips.push_back(ip4(0x0a000000u + i * 977u, static_cast<std::uint8_t>(i % 33)));
+        else
+            peer.allowed_ips.push_back(ip6(i * 7919u, static_cast<std::uint8_t>(i % 129)));
+        peer.allowed_ips.back().remove = i % 5 == 1;
+    }
+    std::vector<std::vector<std::uint8_t>> got;
+    for (const auto& message : encode_set_device(device, kFamily, 700)) {
+        const std::size_t head = NLMSG_HDRLEN + GENL_HDRLEN;
+        for (const nlattr* top : children(message.data() + head, message.size() - head)) {
+            if (type_of(top) != WGDEVICE_A_PEERS)
+                continue;
+            for (const nlattr* p : children(top))
+                for (const nlattr* a : children(p))
+                    if (type_of(a) == WGPEER_A_ALLOWEDIPS)
+                        for (const nlattr* e : children(a)) {
+                            const auto* bytes = reinterpret_cast<const std::uint8_t*>(e);
+                            got.emplace_back(bytes, bytes + NLA_ALIGN(e->nla_len));
+                        }
+        }
+    }
+    REQUIRE(got.size() == peer.allowed_ips.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        const AllowedIp& ip = peer.allowed_ips[i];
+        MessageWriter reference(256);
+        reference.start(0, 0, 0, 0);
+        {
+            NestGuard element(reference);
+            REQUIRE(reference.put_u16(kAllowedIpLevel, WGALLOWEDIP_A_FAMILY, ip.family));
+            REQUIRE(reference.put(kAllowedIpLevel, WGALLOWEDIP_A_IPADDR, ip.address.data(),
+                                  ip.family == AF_INET6 ? 16 : 4));
+            REQUIRE(reference.put_u8(kAllowedIpLevel, WGALLOWEDIP_A_CIDR_MASK, ip.cidr));
+            if (ip.remove)
+                REQUIRE(reference.put_u32(kAllowedIpLevel, kAllowedIpAttrFlags, kAllowedIpFlagRemoveMe));
+            element.close();
+        }
+        auto expected = reference.bytes().subspan(NLMSG_HDRLEN);
+        INFO("allowed IP " << i << ": " << ip.to_string() << (ip.remove ? " (remove)" : ""));
+        CHECK(std::vector<std::uint8_t>(expected.begin(), expected.end()) == got[i]);
+    }
+}
+
+TEST_CASE("reserve keeps to the capacity and to an open nest's 16-bit length")
+{
+    constexpr std::size_t capacity = 66560; // a multiple of 4 above one full nest
+    MessageWriter msg(capacity);
+    msg.start_genl(kFamily, NLM_F_REQUEST, 1, WG_CMD_SET_DEVICE, 1);
+    const std::size_t start = msg.size();
+    REQUIRE(msg.reserve(3) == nullptr); // not a whole number of 4-byte units
+    {
+        NestGuard peers(msg, kDeviceLevel, WGDEVICE_A_PEERS);
+        REQUIRE(peers);
+        // The nest may hold 0xffff bytes with its header: 0xfff8 is the last multiple of 4 in.
+        const std::size_t room = (kMaxNestSize - NLA_HDRLEN) / 4 * 4;
+        REQUIRE(msg.reserve(room + 4) == nullptr);
+        REQUIRE(msg.size() == start + NLA_HDRLEN);
+        std::uint8_t* block = msg.reserve(room);
+        REQUIRE(block == msg.bytes().data() + start + NLA_HDRLEN);
+        REQUIRE(msg.reserve(4) == nullptr);
+        peers.close();
+    }
+    REQUIRE(msg.size() == start + NLA_HDRLEN + (kMaxNestSize - NLA_HDRLEN) / 4 * 4);
+    // Outside the nest only the capacity bounds it.
+    REQUIRE(msg.reserve(capacity - msg.size() + 4) == nullptr);
+    REQUIRE(msg.reserve(capacity - msg.size()) != nullptr);
+    REQUIRE(msg.size() == capacity);
+}
+
 TEST_CASE("a nest guard cancels what it wrote unless closed")
 {
     MessageWriter msg(256);
