@@ -625,7 +625,7 @@ TEST_CASE("address text matches inet_ntop and getnameinfo", "[config]")
         endpoint.addr6.sin6_family = AF_INET6;
         REQUIRE(inet_pton(AF_INET6, text, &endpoint.addr6.sin6_addr) == 1);
         endpoint.addr6.sin6_port = htons(65535);
-        CHECK(endpoint.to_string() == "[" + std::string(text) + "]:65535");
+        CHECK(endpoint.to_string() == std::string("[").append(text).append("]:65535"));
     }
 }
 
@@ -687,7 +687,7 @@ TEST_CASE("address parsers accept exactly what inet_pton accepts, with its bytes
     auto quad = [&rng] {
         std::string text;
         for (unsigned i = 0, parts = 3 + rng() % 3; i < parts; ++i)
-            text += (i ? "." : "") + std::string(rng() % 8 ? "" : "0") + std::to_string(rng() % 300);
+            text.append(i ? "." : "").append(rng() % 8 ? "" : "0").append(std::to_string(rng() % 300));
         return text;
     };
     for (int round = 0; round < 200000; ++round) {
