@@ -219,7 +219,11 @@ private:
     void flush();
     PeerSink sink_;
     Device device_;
-    std::optional<Peer> pending_;
+    /// The peer not yet handed over (it may continue in the next element), and the element
+    /// being read. They trade places when an element turns out to be a new peer, so each
+    /// element is read once, in place, and no peer is moved between them.
+    std::optional<Peer> slots_[2];
+    unsigned pending_ = 0; ///< the index of the pending peer's slot
 };
 
 } // namespace wgkit::genl

@@ -92,19 +92,6 @@ std::optional<Endpoint> parse_endpoint(const nlattr* attr)
     return endpoint;
 }
 
-/// The public key of a peer element, if it carries a valid one: the last, as parse_peer
-/// keeps the last when an element repeats the attribute.
-const nlattr* public_key_attr(const nlattr* element)
-{
-    const nlattr* key = nullptr;
-    for (const nlattr* raw : AttrRange::of_nest(element)) {
-        const nlattr* attr = checked(kPeerLevel, raw);
-        if (attr && attr_type(attr) == WGPEER_A_PUBLIC_KEY)
-            key = attr;
-    }
-    return key;
-}
-
 /// One peer element of a dump message (possibly a continuation fragment: key + allowed IPs),
 /// read into `peer`, which starts default-constructed.
 void parse_peer(const nlattr* element, Peer& peer)
@@ -171,31 +158,34 @@ void DeviceDumpParser::parse(const nlmsghdr* nlh)
 void DeviceDumpParser::parse_peers(const nlattr* peers)
 {
     for (const nlattr* element : AttrRange::of_nest(peers)) {
+        std::optional<Peer>& pending = slots_[pending_];
+        std::optional<Peer>& read = slots_[pending_ ^ 1];
+        parse_peer(element, read.emplace());
         // The kernel continues a peer whose allowed IPs did not fit by repeating its key in the
-        // next message: adjacent entries with one key are one peer.
-        const nlattr* key = pending_ ? public_key_attr(element) : nullptr;
-        if (key && pending_->public_key == key_of(key)) {
-            Peer more;
-            parse_peer(element, more);
-            pending_->allowed_ips.insert(pending_->allowed_ips.end(), more.allowed_ips.begin(),
-                                         more.allowed_ips.end());
+        // next message: adjacent entries with one key are one peer. (parse_peer keeps the last
+        // key of an element that repeats it, and so does this comparison.)
+        if (pending && pending->public_key == read->public_key) {
+            pending->allowed_ips.insert(pending->allowed_ips.end(), read->allowed_ips.begin(),
+                                        read->allowed_ips.end());
+            read.reset();
             continue;
         }
-        // Any other element is a new peer, read in place: no copy of it is made or wiped.
+        // A new peer: the pending one is complete, and the one just read takes its place.
         flush();
-        parse_peer(element, pending_.emplace());
+        pending_ ^= 1;
     }
 }
 
 void DeviceDumpParser::flush()
 {
-    if (!pending_)
+    std::optional<Peer>& pending = slots_[pending_];
+    if (!pending)
         return;
     if (sink_)
-        sink_(device_, std::move(*pending_));
+        sink_(device_, std::move(*pending));
     else
-        device_.peers.push_back(std::move(*pending_));
-    pending_.reset();
+        device_.peers.push_back(std::move(*pending));
+    pending.reset();
 }
 
 Device DeviceDumpParser::finish()
