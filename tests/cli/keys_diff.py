@@ -8,17 +8,20 @@ and the same stdin, and compares stdout, stderr and exit status byte for byte:
   - every key error and usage case of reference sections 1.1 and 1.6;
   - the world-accessible-file warning of genkey/genpsk.
 Where wgkit differs by design (`--version`, a failed write of the key), ours is asserted alone.
-Needs no root and no network. Exit 0 pass, 77 skip, 1 fail.
+Needs no root and no network; as root, bare `wg` is also compared with `wg show` and with the
+oracle in a private namespace (see test_bare_wg_is_show). Exit 0 pass, 77 skip, 1 fail.
 """
 
 import base64
 import concurrent.futures
 import os
 import random
+import shutil
 import stat
 import subprocess
 import sys
 import tempfile
+import time
 
 ORACLE = os.environ.get("WGKIT_ORACLE_WG", "/usr/bin/wg")
 OURS = os.environ.get("WGKIT_WG", "")
@@ -174,14 +177,78 @@ def test_usage_and_dispatch(rng):
 
 
 def test_bare_wg_is_show():
-    # `wg` alone must behave as `wg show`. Interfaces of concurrently running tests may come
-    # and go between the two runs (/var/run/wireguard is shared), so allow a few attempts.
+    # `wg` alone must behave as `wg show`. Both list every interface on the machine, so where
+    # it can (as root), the comparison runs in a private network namespace with its own empty
+    # socket directory, which no other test's interfaces reach, and with one interface of its
+    # own when wireguard-go is installed. Elsewhere it compares what the shared machine has,
+    # where interfaces may come and go between the two runs: a few attempts are allowed.
+    if os.geteuid() == 0 and shutil.which("unshare") and shutil.which("mount"):
+        proc = subprocess.run(["unshare", "--mount", "--net", "--propagation", "private",
+                               sys.executable, os.path.abspath(__file__), "--bare-show-inside"],
+                              capture_output=True, text=True, timeout=120)
+        if proc.returncode != 0:
+            fail("bare wg versus wg show, in a private namespace", proc.stdout + proc.stderr)
+        return
     for _ in range(3):
         bare = run(OURS, [])
         show = run(OURS, ["show"])
         if bare == show:
             return
     fail("bare wg versus wg show", f" bare:\n{describe(bare)}\n show:\n{describe(show)}")
+
+
+SOCK_DIR = "/var/run/wireguard"
+
+
+def bare_show_inside():
+    """The isolated half of test_bare_wg_is_show, run under `unshare --mount --net`: a tmpfs
+    over the socket directory, one wireguard-go interface with a peer, and bare `wg` compared
+    with `wg show` and with the oracle's bare `wg`. Prints what differs; exit 0 when nothing."""
+    os.makedirs(SOCK_DIR, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0700", "wgkit-keys-diff", SOCK_DIR], check=True)
+    go = shutil.which("wireguard-go")
+    daemon = None
+    try:
+        if go:
+            env = dict(clean_env(), WG_PROCESS_FOREGROUND="1")
+            daemon = subprocess.Popen([go, "-f", "wgkd0"], stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL, env=env)
+            sock = os.path.join(SOCK_DIR, "wgkd0.sock")
+            for _ in range(250):
+                if os.path.exists(sock) or daemon.poll() is not None:
+                    break
+                time.sleep(0.02)
+            if not os.path.exists(sock):
+                print(f"wireguard-go made no socket at {sock} (status {daemon.poll()})")
+                return 1
+            private = run(OURS, ["genkey"])[0]
+            peer = run(OURS, ["pubkey"], run(OURS, ["genkey"])[0])[0].strip().decode()
+            # No traffic is sent: nothing routes to the interface, and there is no keepalive.
+            setup = subprocess.run([OURS, "set", "wgkd0", "private-key", "/dev/stdin", "peer", peer,
+                                    "endpoint", "127.0.0.1:51820", "allowed-ips", "10.9.0.1/32,fd00::1/128"],
+                                   input=private, capture_output=True, env=clean_env())
+            if setup.returncode != 0:
+                print(f"wg set failed:\n{describe((setup.stdout, setup.stderr, setup.returncode))}")
+                return 1
+        bare, show = run(OURS, []), run(OURS, ["show"])
+        problems = []
+        if bare != show:
+            problems.append(f"bare wg differs from wg show:\n bare:\n{describe(bare)}\n show:\n{describe(show)}")
+        if go and b"peer: " + peer.encode() not in bare[0]:
+            problems.append(f"bare wg does not list the interface's peer:\n{describe(bare)}")
+        theirs = run(ORACLE, [])
+        if bare != theirs:
+            problems.append(f"bare wg differs from the oracle's:\n ours:\n{describe(bare)}\n debian:\n{describe(theirs)}")
+        print("\n".join(problems))
+        return 1 if problems else 0
+    finally:
+        if daemon and daemon.poll() is None:
+            daemon.terminate()
+            try:
+                daemon.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                daemon.kill()
+                daemon.wait()
 
 
 def test_version():
@@ -280,4 +347,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(bare_show_inside() if sys.argv[1:] == ["--bare-show-inside"] else main())
