@@ -27,6 +27,13 @@ void append_key_line(std::string& out, std::string_view label, const Key& key)
     out += '\n';
 }
 
+void append_public_key_line(std::string& out, std::string_view label, const Key& key)
+{
+    char text[44];
+    key.public_base64(text);
+    out.append(label).append(text, sizeof(text)).append(1, '\n');
+}
+
 /// Entries of an unknown family are skipped, but the separator follows the original: it is
 /// written after an entry whenever any entry comes next.
 void append_allowed_ips(std::string& out, const std::vector<AllowedIp>& ips)
@@ -48,7 +55,7 @@ void append_allowed_ips(std::string& out, const std::vector<AllowedIp>& ips)
 
 void append_peer(std::string& out, const Peer& peer)
 {
-    append_key_line(out, "[Peer]\nPublicKey = ", peer.public_key);
+    append_public_key_line(out, "[Peer]\nPublicKey = ", peer.public_key);
     if (peer.preshared_key && !peer.preshared_key->is_zero())
         append_key_line(out, "PresharedKey = ", *peer.preshared_key);
     append_allowed_ips(out, peer.allowed_ips);

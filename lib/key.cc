@@ -269,6 +269,24 @@ KeyText Key::base64() const noexcept
     return out;
 }
 
+void Key::public_base64(char* out) const noexcept
+{
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const std::uint8_t* b = bytes_.data();
+    for (std::size_t i = 0; i < 30; i += 3) {
+        const unsigned group = unsigned(b[i]) << 16 | unsigned(b[i + 1]) << 8 | b[i + 2];
+        *out++ = alphabet[group >> 18];
+        *out++ = alphabet[group >> 12 & 63];
+        *out++ = alphabet[group >> 6 & 63];
+        *out++ = alphabet[group & 63];
+    }
+    const unsigned group = unsigned(b[30]) << 10 | unsigned(b[31]) << 2; // 16 bits, 2 of padding
+    *out++ = alphabet[group >> 12];
+    *out++ = alphabet[group >> 6 & 63];
+    *out++ = alphabet[group & 63];
+    *out = '=';
+}
+
 KeyText Key::hex() const noexcept
 {
     KeyText out;

@@ -117,6 +117,17 @@ void append_key(Buffer& out, const wgkit::Key& key)
     out.append(text.view());
 }
 
+void append_public_key(Buffer& out, const wgkit::Key& key)
+{
+    if (key.is_zero()) {
+        out.append(std::string_view("(none)"));
+        return;
+    }
+    char text[44];
+    key.public_base64(text);
+    out.append(text, text + sizeof(text));
+}
+
 void append_number(Buffer& out, std::uint64_t n)
 {
     fmt::format_int text(n);

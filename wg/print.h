@@ -211,5 +211,7 @@ void append_ipv6(Buffer& out, const std::uint8_t* bytes);
 void append_number(Buffer& out, std::uint64_t n);
 /// Base64 of a key, or "(none)" for the all-zero key (the original's key()).
 void append_key(Buffer& out, const wgkit::Key& key);
+/// The same for a public key, without the constant-time encoding secrets need.
+void append_public_key(Buffer& out, const wgkit::Key& key);
 
 } // namespace wg

@@ -94,7 +94,7 @@ void print_peer(Buffer& out, const wgkit::Peer& peer, const PrettyOptions& optio
 {
     const Palette& p = palette(options.color);
     fmt::format_to(fmt::appender(out), FMT_COMPILE("{}{}peer{}: {}"), p.yellow, p.bold, p.reset, p.yellow);
-    append_key(out, peer.public_key);
+    append_public_key(out, peer.public_key);
     fmt::format_to(fmt::appender(out), FMT_COMPILE("{}\n"), p.reset);
     if (has_psk(peer)) {
         append_label(out, p, "preshared key");
@@ -227,7 +227,7 @@ void append_pretty_interface(Buffer& out, const wgkit::Device& device, const Pre
     append_interface_line(out, device.name, options.color);
     if (device.public_key) {
         append_label(out, p, "public key");
-        append_key(out, *device.public_key);
+        append_public_key(out, *device.public_key);
         out.push_back('\n');
     }
     if (device.private_key) {

@@ -204,7 +204,7 @@ void print_script_peer(Buffer& out, const wgkit::Peer& peer, ScriptField field,
     if (!has_peer_lines(field))
         return;
     append_prefix(out, name);
-    append_key(out, peer.public_key);
+    append_public_key(out, peer.public_key);
     if (field != Field::Peers) {
         out.push_back('\t');
         append_peer_value(out, peer, field);

@@ -41,8 +41,11 @@ void dump(const Device& d) {
               << d.listen_port.value_or(0) << '\t' << fwmark << '\n';
     for (const Peer& p : d.peers) {
         std::string ips;
-        for (const AllowedIp& ip : p.allowed_ips)
-            ips += (ips.empty() ? "" : ",") + ip.to_string();
+        for (const AllowedIp& ip : p.allowed_ips) {
+            if (!ips.empty())
+                ips += ',';
+            ips += ip.to_string();
+        }
         auto keepalive = p.persistent_keepalive.value_or(0);
         std::cout << p.public_key.base64().view() << '\t' << key_or_none(p.preshared_key) << '\t'
                   << (p.endpoint ? p.endpoint->to_string() : "(none)") << '\t'

@@ -29,7 +29,7 @@ using wg::Buffer;
 std::string expand_escapes(std::string text)
 {
     for (std::size_t at; (at = text.find("\\e")) != std::string::npos;)
-        text.replace(at, 2, "\x1b");
+        text.replace(at, 2, 1, '\x1b');
     return text;
 }
 
