@@ -70,9 +70,4 @@ void x25519_public_key(const std::uint8_t* private_key, std::uint8_t* public_key
         throw Error("Unable to derive public key: libsodium refused the private key");
 }
 
-void secure_wipe(void* p, std::size_t n) noexcept
-{
-    explicit_bzero(p, n);
-}
-
 } // namespace wgkit::detail
