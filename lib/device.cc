@@ -14,23 +14,38 @@
 
 namespace wgkit {
 
+namespace {
+
+/// inet_ntop's text of an IPv4 address at `out` (room for INET_ADDRSTRLEN); returns its end.
+char* write_ipv4(char* out, const std::uint8_t* bytes) noexcept
+{
+    for (int i = 0; i < 4; ++i) {
+        if (i)
+            *out++ = '.';
+        unsigned byte = bytes[i];
+        if (byte >= 100)
+            *out++ = static_cast<char>('0' + byte / 100);
+        if (byte >= 10)
+            *out++ = static_cast<char>('0' + byte / 10 % 10);
+        *out++ = static_cast<char>('0' + byte % 10);
+    }
+    return out;
+}
+
+/// ":PORT" at `out` (room for 6); returns its end.
+char* write_port(char* out, in_port_t network_order) noexcept
+{
+    *out++ = ':';
+    return std::to_chars(out, out + 5, ntohs(network_order)).ptr;
+}
+
+} // namespace
+
 bool address_text::append_ip(std::string& out, int family, const void* address)
 {
     if (family == AF_INET) {
-        const auto* bytes = static_cast<const std::uint8_t*>(address);
         char text[INET_ADDRSTRLEN];
-        char* end = text;
-        for (int i = 0; i < 4; ++i) {
-            if (i)
-                *end++ = '.';
-            unsigned byte = bytes[i];
-            if (byte >= 100)
-                *end++ = static_cast<char>('0' + byte / 100);
-            if (byte >= 10)
-                *end++ = static_cast<char>('0' + byte / 10 % 10);
-            *end++ = static_cast<char>('0' + byte % 10);
-        }
-        out.append(text, end);
+        out.append(text, write_ipv4(text, static_cast<const std::uint8_t*>(address)));
         return true;
     }
     char text[INET6_ADDRSTRLEN];
@@ -174,30 +189,23 @@ socklen_t Endpoint::length() const noexcept
     }
 }
 
-namespace {
-
-void append_port(std::string& out, in_port_t network_order)
-{
-    char text[8];
-    out.append(text, std::to_chars(text, text + sizeof(text), ntohs(network_order)).ptr);
-}
-
-} // namespace
-
 int address_text::append_endpoint(std::string& out, const Endpoint& endpoint)
 {
-    // Without a scope, getnameinfo's numeric host is inet_ntop's text: take the fast path.
+    // Without a scope, getnameinfo's numeric host is inet_ntop's text: take the fast path,
+    // built in one buffer and appended once (showconf writes one per peer).
     if (endpoint.family() == AF_INET) {
-        append_ip(out, AF_INET, &endpoint.addr4.sin_addr);
-        out += ':';
-        append_port(out, endpoint.addr4.sin_port);
+        char text[INET_ADDRSTRLEN + 6];
+        char* end = write_ipv4(text, reinterpret_cast<const std::uint8_t*>(&endpoint.addr4.sin_addr));
+        out.append(text, write_port(end, endpoint.addr4.sin_port));
         return 0;
     }
     if (endpoint.family() == AF_INET6 && !endpoint.addr6.sin6_scope_id) {
-        out += '[';
-        append_ip(out, AF_INET6, &endpoint.addr6.sin6_addr);
-        out += "]:";
-        append_port(out, endpoint.addr6.sin6_port);
+        char text[INET6_ADDRSTRLEN + 8] = "[";
+        if (!inet_ntop(AF_INET6, &endpoint.addr6.sin6_addr, text + 1, INET6_ADDRSTRLEN))
+            return EAI_SYSTEM;
+        char* end = text + 1 + std::strlen(text + 1);
+        *end++ = ']';
+        out.append(text, write_port(end, endpoint.addr6.sin6_port));
         return 0;
     }
     // NI_NUMERICHOST still names the scope of a link-local address (fe80::1%eth0), as wg does.

@@ -33,23 +33,25 @@ public:
     {
         section_.reserve(interface_text_max);
         wgkit::append_config_interface(section_, device);
-        move_section();
+        move_section(device.private_key.has_value());
     }
     void on_peer(wgkit::Peer&& peer) override
     {
         section_.reserve(peer_text_max + ip_text_max * peer.allowed_ips.size());
         wgkit::append_config_peer(section_, peer, first_peer_);
         first_peer_ = false;
-        move_section();
+        move_section(peer.preshared_key.has_value());
         out_.peer_done();
     }
 
 private:
     void restart() override { first_peer_ = true; }
-    void move_section()
+    /// `secret`: the section holds a key to wipe (a peer without a preshared key holds none).
+    void move_section(bool secret)
     {
         out_.buffer().append(section_.data(), section_.data() + section_.size());
-        explicit_bzero(section_.data(), section_.size());
+        if (secret)
+            explicit_bzero(section_.data(), section_.size());
         section_.clear();
     }
     std::string section_;
