@@ -43,12 +43,15 @@ void append_allowed_ips(std::string& out, const std::vector<AllowedIp>& ips)
     out += "AllowedIPs = ";
     for (std::size_t i = 0; i < ips.size(); ++i) {
         const AllowedIp& ip = ips[i];
-        if (!address_text::append_ip(out, ip.family, ip.address.data()))
+        if (ip.family != AF_INET && ip.family != AF_INET6)
             continue;
-        out += '/';
-        append_number(out, ip.cidr);
-        if (i + 1 < ips.size())
-            out += ", ";
+        char text[AllowedIp::max_text + 2];
+        char* end = ip.to_chars(text);
+        if (i + 1 < ips.size()) {
+            *end++ = ',';
+            *end++ = ' ';
+        }
+        out.append(text, end);
     }
     out += '\n';
 }

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 
+#include <bit>
 #include <charconv>
 #include <cstring>
 
@@ -32,6 +33,63 @@ char* write_ipv4(char* out, const std::uint8_t* bytes) noexcept
     return out;
 }
 
+/// One group of IPv6 text: hex digits without leading zeros.
+char* write_group(char* out, unsigned word) noexcept
+{
+    constexpr char hex[] = "0123456789abcdef";
+    int shift = word >= 0x1000 ? 12 : word >= 0x100 ? 8 : word >= 0x10 ? 4 : 0;
+    for (; shift >= 0; shift -= 4)
+        *out++ = hex[(word >> shift) & 0xf];
+    return out;
+}
+
+/// inet_ntop's text of an IPv6 address at `out` (room for INET6_ADDRSTRLEN); returns its end.
+/// glibc's text (the BIND algorithm) without its sprintf per group: the longest run of two or
+/// more zero groups (the first of equal runs) becomes "::", and ::a.b.c.d and ::ffff:a.b.c.d
+/// keep their dotted tail.
+char* write_ipv6(char* out, const std::uint8_t* bytes) noexcept
+{
+    unsigned words[8];
+    unsigned zeros = 0; // bit i: group i is zero
+    for (int i = 0; i < 8; ++i) {
+        words[i] = static_cast<unsigned>(bytes[2 * i] << 8 | bytes[2 * i + 1]);
+        zeros |= static_cast<unsigned>(words[i] == 0) << i;
+    }
+    int best = 8, best_len = 0;
+    for (unsigned rest = zeros; rest;) {
+        int start = std::countr_zero(rest);
+        int len = std::countr_one(rest >> start);
+        if (len > best_len) {
+            best = start;
+            best_len = len;
+        }
+        rest &= ~0u << (start + len);
+    }
+    if (best_len < 2) {
+        best = 8;
+        best_len = 0;
+    }
+    if (best == 0 && (best_len == 6 || (best_len == 5 && words[5] == 0xffff))) {
+        std::memcpy(out, "::ffff:", 7);
+        return write_ipv4(out + (best_len == 6 ? 2 : 7), bytes + 12);
+    }
+    for (int i = 0; i < best; ++i) {
+        if (i)
+            *out++ = ':';
+        out = write_group(out, words[i]);
+    }
+    if (best_len) {
+        *out++ = ':';
+        *out++ = ':';
+        for (int i = best + best_len; i < 8; ++i) {
+            if (i > best + best_len)
+                *out++ = ':';
+            out = write_group(out, words[i]);
+        }
+    }
+    return out;
+}
+
 /// ":PORT" at `out` (room for 6); returns its end.
 char* write_port(char* out, in_port_t network_order) noexcept
 {
@@ -40,20 +98,6 @@ char* write_port(char* out, in_port_t network_order) noexcept
 }
 
 } // namespace
-
-bool address_text::append_ip(std::string& out, int family, const void* address)
-{
-    if (family == AF_INET) {
-        char text[INET_ADDRSTRLEN];
-        out.append(text, write_ipv4(text, static_cast<const std::uint8_t*>(address)));
-        return true;
-    }
-    char text[INET6_ADDRSTRLEN];
-    if (family != AF_INET6 || !inet_ntop(AF_INET6, address, text, sizeof(text)))
-        return false;
-    out += text;
-    return true;
-}
 
 bool address_text::parse_ipv4(std::string_view text, std::uint8_t* out) noexcept
 {
@@ -162,13 +206,19 @@ sa_family_t address_text::parse_ip(std::string_view text, std::uint8_t* out) noe
     return AF_UNSPEC;
 }
 
+char* AllowedIp::to_chars(char* out, bool with_cidr) const noexcept
+{
+    out = family == AF_INET6 ? write_ipv6(out, address.data()) : write_ipv4(out, address.data());
+    if (!with_cidr)
+        return out;
+    *out++ = '/';
+    return std::to_chars(out, out + 3, static_cast<unsigned>(cidr)).ptr;
+}
+
 std::string AllowedIp::to_string() const
 {
-    std::string out;
-    address_text::append_ip(out, family == AF_INET6 ? AF_INET6 : AF_INET, address.data());
-    out += '/';
-    out += std::to_string(cidr);
-    return out;
+    char text[max_text];
+    return std::string(text, to_chars(text));
 }
 
 Endpoint::Endpoint() noexcept
@@ -189,23 +239,25 @@ socklen_t Endpoint::length() const noexcept
     }
 }
 
+char* Endpoint::to_chars(char* out) const noexcept
+{
+    // Without a scope, getnameinfo's numeric host is inet_ntop's text.
+    if (family() == AF_INET)
+        return write_port(write_ipv4(out, reinterpret_cast<const std::uint8_t*>(&addr4.sin_addr)),
+                          addr4.sin_port);
+    if (family() != AF_INET6 || addr6.sin6_scope_id)
+        return nullptr;
+    *out++ = '[';
+    out = write_ipv6(out, addr6.sin6_addr.s6_addr);
+    *out++ = ']';
+    return write_port(out, addr6.sin6_port);
+}
+
 int address_text::append_endpoint(std::string& out, const Endpoint& endpoint)
 {
-    // Without a scope, getnameinfo's numeric host is inet_ntop's text: take the fast path,
-    // built in one buffer and appended once (showconf writes one per peer).
-    if (endpoint.family() == AF_INET) {
-        char text[INET_ADDRSTRLEN + 6];
-        char* end = write_ipv4(text, reinterpret_cast<const std::uint8_t*>(&endpoint.addr4.sin_addr));
-        out.append(text, write_port(end, endpoint.addr4.sin_port));
-        return 0;
-    }
-    if (endpoint.family() == AF_INET6 && !endpoint.addr6.sin6_scope_id) {
-        char text[INET6_ADDRSTRLEN + 8] = "[";
-        if (!inet_ntop(AF_INET6, &endpoint.addr6.sin6_addr, text + 1, INET6_ADDRSTRLEN))
-            return EAI_SYSTEM;
-        char* end = text + 1 + std::strlen(text + 1);
-        *end++ = ']';
-        out.append(text, write_port(end, endpoint.addr6.sin6_port));
+    char text[Endpoint::max_text];
+    if (char* end = endpoint.to_chars(text)) {
+        out.append(text, end);
         return 0;
     }
     // NI_NUMERICHOST still names the scope of a link-local address (fe80::1%eth0), as wg does.

@@ -134,90 +134,31 @@ void append_number(Buffer& out, std::uint64_t n)
     out.append(text.data(), text.data() + text.size());
 }
 
-void append_ipv4(Buffer& out, const std::uint8_t* bytes)
-{
-    for (int i = 0; i < 4; ++i) {
-        if (i)
-            out.push_back('.');
-        append_number(out, bytes[i]);
-    }
-}
-
-void append_ipv6(Buffer& out, const std::uint8_t* bytes)
-{
-    // glibc's inet_ntop text (the BIND algorithm) without its sprintf per group: the
-    // longest run of two or more zero groups (the first of equal runs) becomes "::", and
-    // ::a.b.c.d and ::ffff:a.b.c.d keep their dotted tail.
-    std::uint16_t words[8];
-    for (int i = 0; i < 8; ++i)
-        words[i] = static_cast<std::uint16_t>(bytes[2 * i] << 8 | bytes[2 * i + 1]);
-    int best = -1, best_len = 0;
-    for (int i = 0; i < 8;) {
-        if (words[i]) {
-            ++i;
-            continue;
-        }
-        int j = i;
-        while (j < 8 && !words[j])
-            ++j;
-        if (j - i > best_len) {
-            best = i;
-            best_len = j - i;
-        }
-        i = j;
-    }
-    if (best_len < 2)
-        best = -1;
-    constexpr char hex[] = "0123456789abcdef";
-    for (int i = 0; i < 8; ++i) {
-        if (best != -1 && i >= best && i < best + best_len) {
-            if (i == best)
-                out.push_back(':');
-            continue;
-        }
-        if (i)
-            out.push_back(':');
-        if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && words[5] == 0xffff))) {
-            append_ipv4(out, bytes + 12);
-            return;
-        }
-        bool started = false;
-        for (int shift = 12; shift >= 0; shift -= 4) {
-            unsigned digit = (words[i] >> shift) & 0xf;
-            if (digit || started || shift == 0) {
-                out.push_back(hex[digit]);
-                started = true;
-            }
-        }
-    }
-    if (best != -1 && best + best_len == 8)
-        out.push_back(':');
-}
-
 void append_ip(Buffer& out, const wgkit::AllowedIp& ip)
 {
-    if (ip.family == AF_INET6)
-        append_ipv6(out, ip.address.data());
-    else
-        append_ipv4(out, ip.address.data());
+    append_written(out, wgkit::AllowedIp::max_text, [&](char* at) { return ip.to_chars(at, false); });
+}
+
+void append_allowed_ip(Buffer& out, const wgkit::AllowedIp& ip, char separator)
+{
+    append_written(out, wgkit::AllowedIp::max_text + 1, [&](char* at) {
+        if (separator)
+            *at++ = separator;
+        return ip.to_chars(at);
+    });
 }
 
 void append_endpoint(Buffer& out, const wgkit::Endpoint& endpoint)
 {
-    // getnameinfo(NI_NUMERICHOST) is inet_ntop for these; only a scoped IPv6 address needs
-    // its interface-name lookup, so that case (and anything odd) takes the library's path.
-    if (endpoint.family() == AF_INET) {
-        append_ipv4(out, reinterpret_cast<const std::uint8_t*>(&endpoint.addr4.sin_addr));
-        out.push_back(':');
-        append_number(out, ntohs(endpoint.addr4.sin_port));
-    } else if (endpoint.family() == AF_INET6 && endpoint.addr6.sin6_scope_id == 0) {
-        out.push_back('[');
-        append_ipv6(out, endpoint.addr6.sin6_addr.s6_addr);
-        out.append(std::string_view("]:"));
-        append_number(out, ntohs(endpoint.addr6.sin6_port));
-    } else {
+    // Only a scoped IPv6 address (and anything odd) needs getnameinfo's interface-name lookup.
+    bool written = false;
+    append_written(out, wgkit::Endpoint::max_text, [&](char* at) {
+        char* end = endpoint.to_chars(at);
+        written = end != nullptr;
+        return written ? end : at;
+    });
+    if (!written)
         out.append(endpoint.to_string());
-    }
 }
 
 } // namespace wg

@@ -204,9 +204,17 @@ void append_without_ansi(Buffer& out, std::string_view chunk);
 void append_endpoint(Buffer& out, const wgkit::Endpoint& endpoint);
 /// The address part of an allowed IP (inet_ntop text).
 void append_ip(Buffer& out, const wgkit::AllowedIp& ip);
-/// inet_ntop's text of 4 / 16 address bytes, without its per-group sprintf.
-void append_ipv4(Buffer& out, const std::uint8_t* bytes);
-void append_ipv6(Buffer& out, const std::uint8_t* bytes);
+/// The whole allowed IP (address, '/', cidr), after `separator` unless that is '\0'.
+void append_allowed_ip(Buffer& out, const wgkit::AllowedIp& ip, char separator = '\0');
+/// Lets `write` put at most `max` bytes straight into `out`'s free space; it returns the end
+/// of what it wrote. One reservation and no copy, for text written 10^5 times.
+template <class Write>
+void append_written(Buffer& out, std::size_t max, Write write)
+{
+    std::size_t size = out.size();
+    out.resize(size + max);
+    out.resize(static_cast<std::size_t>(write(out.data() + size) - out.data()));
+}
 /// Decimal digits of n.
 void append_number(Buffer& out, std::uint64_t n);
 /// Base64 of a key, or "(none)" for the all-zero key (the original's key()).

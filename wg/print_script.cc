@@ -76,12 +76,8 @@ void append_allowed_ips(Buffer& out, const wgkit::Peer& peer, char separator)
 {
     if (peer.allowed_ips.empty())
         out.append(std::string_view("(none)"));
-    for (std::size_t i = 0; i < peer.allowed_ips.size(); ++i) {
-        if (i)
-            out.push_back(separator);
-        append_ip(out, peer.allowed_ips[i]);
-        fmt::format_to(fmt::appender(out), FMT_COMPILE("/{}"), peer.allowed_ips[i].cidr);
-    }
+    for (std::size_t i = 0; i < peer.allowed_ips.size(); ++i)
+        append_allowed_ip(out, peer.allowed_ips[i], i ? separator : '\0');
 }
 
 std::uint64_t handshake_seconds(const wgkit::Peer& peer)

@@ -629,6 +629,67 @@ TEST_CASE("address text matches inet_ntop and getnameinfo", "[config]")
     }
 }
 
+TEST_CASE("IPv6 text equals inet_ntop's and getnameinfo's for every shape of zero run", "[config]")
+{
+    // AllowedIp::to_chars and Endpoint::to_chars write IPv6 text without inet_ntop: the zero
+    // run that becomes "::" and the dotted tails depend on the shape of the zero groups, so
+    // the words are drawn mostly zero, sometimes 0xffff, else random.
+    std::uint32_t state = 12345; // fixed LCG: reproducible, no <random> distribution drift
+    auto next = [&] { return state = state * 1103515245u + 12345u; };
+    auto check = [](const std::uint8_t* bytes, unsigned n) {
+        char expected[INET6_ADDRSTRLEN];
+        REQUIRE(inet_ntop(AF_INET6, bytes, expected, sizeof(expected)));
+        AllowedIp ip;
+        ip.family = AF_INET6;
+        std::memcpy(ip.address.data(), bytes, 16);
+        ip.cidr = static_cast<std::uint8_t>(n % 129);
+        char text[AllowedIp::max_text];
+        REQUIRE(std::string(text, ip.to_chars(text, false)) == expected);
+        REQUIRE(std::string(text, ip.to_chars(text)) == std::string(expected) + "/" + std::to_string(n % 129));
+        if (n % 16)
+            return;
+        Endpoint endpoint;
+        endpoint.addr6.sin6_family = AF_INET6;
+        std::memcpy(&endpoint.addr6.sin6_addr, bytes, 16);
+        endpoint.addr6.sin6_port = htons(static_cast<std::uint16_t>(n * 7));
+        char host[NI_MAXHOST], service[NI_MAXSERV];
+        REQUIRE(getnameinfo(&endpoint.addr, endpoint.length(), host, sizeof(host), service, sizeof(service),
+                            NI_DGRAM | NI_NUMERICHOST | NI_NUMERICSERV) == 0);
+        char etext[Endpoint::max_text];
+        char* end = endpoint.to_chars(etext);
+        REQUIRE(end);
+        REQUIRE(std::string(etext, end) == "[" + std::string(host) + "]:" + service);
+    };
+    for (unsigned n = 0; n < 200000; ++n) {
+        std::uint8_t bytes[16];
+        for (int w = 0; w < 8; ++w) {
+            std::uint32_t r = next() >> 8;
+            std::uint16_t word = (r & 3) ? 0 : static_cast<std::uint16_t>(r >> 2);
+            if ((r & 0x300) == 0x300)
+                word = 0xffff;
+            bytes[2 * w] = word >> 8;
+            bytes[2 * w + 1] = word & 0xff;
+        }
+        check(bytes, n);
+    }
+    unsigned n = 0;
+    for (const char* text : {"::", "::1", "::ffff:1.2.3.4", "::1.2.3.4", "::ffff:0:1.2.3.4", "1::", "1:0:0:2::3",
+                             "0:0:1::", "fe80::1:0:0:0", "2001:db8::ff00:42:8329", "ffff:fff:ff:f:1:10:100:1000",
+                             "::ffff:255.255.255.255"}) {
+        INFO(text);
+        std::uint8_t bytes[16];
+        REQUIRE(inet_pton(AF_INET6, text, bytes) == 1);
+        check(bytes, 16 * n++);
+    }
+    // A scope names an interface: that text is getnameinfo's to write.
+    Endpoint scoped;
+    scoped.addr6.sin6_family = AF_INET6;
+    scoped.addr6.sin6_scope_id = 1;
+    char text[Endpoint::max_text];
+    CHECK(scoped.to_chars(text) == nullptr);
+    CHECK(Endpoint().to_chars(text) == nullptr);
+}
+
 TEST_CASE("address parsers accept exactly what inet_pton accepts, with its bytes", "[config]")
 {
     // address_text's parsers replace inet_pton for AllowedIPs, endpoints, UAPI replies and

@@ -492,41 +492,6 @@ TEST_CASE("endpoints and keys as wg prints them")
     CHECK(str(out) == "[::ffff:1.2.3.4]:5 255.255.255.255:65535 (none)");
 }
 
-TEST_CASE("address text equals inet_ntop's for every shape of zero run")
-{
-    std::uint32_t state = 12345; // fixed LCG: reproducible, no <random> distribution drift
-    auto next = [&] { return state = state * 1103515245u + 12345u; };
-    for (int n = 0; n < 200000; ++n) {
-        std::uint8_t bytes[16];
-        for (int w = 0; w < 8; ++w) {
-            std::uint32_t r = next() >> 8;
-            std::uint16_t word = (r & 3) ? 0 : static_cast<std::uint16_t>(r >> 2);
-            if ((r & 0x300) == 0x300)
-                word = 0xffff;
-            bytes[2 * w] = word >> 8;
-            bytes[2 * w + 1] = word & 0xff;
-        }
-        char expected[INET6_ADDRSTRLEN], expected4[INET_ADDRSTRLEN];
-        REQUIRE(inet_ntop(AF_INET6, bytes, expected, sizeof(expected)));
-        REQUIRE(inet_ntop(AF_INET, bytes + 12, expected4, sizeof(expected4)));
-        Buffer out6, out4;
-        wg::append_ipv6(out6, bytes);
-        wg::append_ipv4(out4, bytes + 12);
-        REQUIRE(str(out6) == expected);
-        REQUIRE(str(out4) == expected4);
-    }
-    for (const char* text : {"::", "::1", "::ffff:1.2.3.4", "::1.2.3.4", "::ffff:0:1.2.3.4", "1::",
-                             "1:0:0:2::3", "0:0:1::", "fe80::1:0:0:0", "2001:db8::ff00:42:8329"}) {
-        std::uint8_t bytes[16];
-        REQUIRE(inet_pton(AF_INET6, text, bytes) == 1);
-        char expected[INET6_ADDRSTRLEN];
-        inet_ntop(AF_INET6, bytes, expected, sizeof(expected));
-        Buffer out;
-        wg::append_ipv6(out, bytes);
-        CHECK(str(out) == expected);
-    }
-}
-
 namespace {
 
 /// Everything written to stdout (fd 1) while alive, read back by text().

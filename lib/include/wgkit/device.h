@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <ctime>
 #include <optional>
@@ -25,8 +26,14 @@ struct AllowedIp {
     std::uint8_t cidr = 0;
     bool remove = false; ///< set: "-prefix", i.e. WGALLOWEDIP_F_REMOVE_ME
 
+    /// Room for any text to_chars writes: inet_ntop's longest, '/' and "128".
+    static constexpr std::size_t max_text = INET6_ADDRSTRLEN + 4;
+
     /// "a.b.c.d/n" or "x::/m" (inet_ntop text, then '/', then cidr).
     std::string to_string() const;
+    /// Writes to_string()'s text, or with `with_cidr` false only the address, at `out` (room
+    /// for max_text) and returns its end. It allocates nothing: printers write 10^5 of them.
+    char* to_chars(char* out, bool with_cidr = true) const noexcept;
     friend bool operator==(const AllowedIp&, const AllowedIp&) = default;
 };
 
@@ -37,12 +44,19 @@ struct Endpoint {
         sockaddr_in addr4;
         sockaddr_in6 addr6;
     };
+    /// Room for any text to_chars writes: '[', inet_ntop's longest IPv6 text, "]:65535".
+    static constexpr std::size_t max_text = INET6_ADDRSTRLEN + 8;
+
     Endpoint() noexcept;
     std::uint16_t family() const noexcept { return addr.sa_family; }
     socklen_t length() const noexcept;
     /// "IP:PORT" or "[IPv6]:PORT" exactly as wg prints it (getnameinfo numeric host and
     /// service; on failure the gai_strerror text).
     std::string to_string() const;
+    /// Writes to_string()'s text at `out` (room for max_text) and returns its end, without
+    /// allocating, for an IPv4 or unscoped IPv6 endpoint. Returns nullptr for any other, whose
+    /// text needs getnameinfo (a scope names an interface): use to_string() for those.
+    char* to_chars(char* out) const noexcept;
     /// Like to_string, but empty when getnameinfo fails (showconf then omits the line).
     std::optional<std::string> try_to_string() const;
     friend bool operator==(const Endpoint& a, const Endpoint& b) noexcept;
