@@ -18,6 +18,7 @@
 #include <cstring>
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <wgkit/error.h>
@@ -597,9 +598,28 @@ TEST_CASE("a nest guard cancels what it wrote unless closed")
 
 namespace {
 
+/// An allowed-IP element's attributes in the kernel's order (cidr, address, family), which the
+/// decoder reads on a fast path, or in another (family, address, cidr), which it walks.
+enum class IpOrder { Kernel, Other };
+
+void put_allowed_ip(MessageWriter& msg, const AllowedIp& ip, IpOrder order)
+{
+    std::size_t len = ip.family == AF_INET ? 4 : 16;
+    if (order == IpOrder::Kernel)
+        REQUIRE(msg.put_u8(kAllowedIpLevel, WGALLOWEDIP_A_CIDR_MASK, ip.cidr));
+    else
+        REQUIRE(msg.put_u16(kAllowedIpLevel, WGALLOWEDIP_A_FAMILY, ip.family));
+    REQUIRE(msg.put(kAllowedIpLevel, WGALLOWEDIP_A_IPADDR, ip.address.data(), len));
+    if (order == IpOrder::Kernel)
+        REQUIRE(msg.put_u16(kAllowedIpLevel, WGALLOWEDIP_A_FAMILY, ip.family));
+    else
+        REQUIRE(msg.put_u8(kAllowedIpLevel, WGALLOWEDIP_A_CIDR_MASK, ip.cidr));
+}
+
 /// Builds dump reply messages the way the kernel does: device fields in the first only, and
 /// a peer whose IPs do not fit repeated (key + rest of IPs) at the start of the next.
-std::vector<std::vector<std::uint8_t>> build_dump(const Device& d, std::size_t ips_per_message)
+std::vector<std::vector<std::uint8_t>> build_dump(const Device& d, std::size_t ips_per_message,
+                                                  IpOrder order = IpOrder::Kernel)
 {
     std::vector<std::vector<std::uint8_t>> out;
     MessageWriter msg(1 << 16);
@@ -646,10 +666,7 @@ std::vector<std::vector<std::uint8_t>> build_dump(const Device& d, std::size_t i
                      ++next_ip, ++in_message) {
                     const AllowedIp& ip = p.allowed_ips[next_ip];
                     NestGuard e(msg);
-                    REQUIRE(msg.put_u16(kAllowedIpLevel, WGALLOWEDIP_A_FAMILY, ip.family));
-                    REQUIRE(msg.put(kAllowedIpLevel, WGALLOWEDIP_A_IPADDR, ip.address.data(),
-                                    ip.family == AF_INET ? 4 : 16));
-                    REQUIRE(msg.put_u8(kAllowedIpLevel, WGALLOWEDIP_A_CIDR_MASK, ip.cidr));
+                    put_allowed_ip(msg, ip, order);
                     e.close();
                 }
                 ips.close();
@@ -713,13 +730,80 @@ void require_same_read(const Device& got, const Device& want)
 TEST_CASE("a dump is read back whole, fragments of one peer merged")
 {
     Device want = sample_device();
-    for (std::size_t per_message : {std::size_t(1), std::size_t(5), std::size_t(1000)}) {
-        INFO(per_message << " allowed IPs per message");
-        auto messages = build_dump(want, per_message);
-        DeviceDumpParser parser;
-        for (const auto& m : messages)
-            parser.parse(reinterpret_cast<const nlmsghdr*>(m.data()));
-        require_same_read(parser.finish(), want);
+    for (IpOrder order : {IpOrder::Kernel, IpOrder::Other}) {
+        for (std::size_t per_message : {std::size_t(1), std::size_t(5), std::size_t(1000)}) {
+            INFO(per_message << " allowed IPs per message, kernel order " << (order == IpOrder::Kernel));
+            auto messages = build_dump(want, per_message, order);
+            DeviceDumpParser parser;
+            for (const auto& m : messages)
+                parser.parse(reinterpret_cast<const nlmsghdr*>(m.data()));
+            require_same_read(parser.finish(), want);
+        }
+    }
+}
+
+/// The allowed IPs read from a message holding one peer with one allowed-IP element, whose
+/// attributes `put` writes.
+template <class Put>
+std::vector<AllowedIp> read_one_element(Put put)
+{
+    MessageWriter msg(512);
+    msg.start_genl(kFamily, 0, 1, 0, 1);
+    NestGuard peers(msg, kDeviceLevel, WGDEVICE_A_PEERS);
+    NestGuard e(msg);
+    Key key = test_key(1);
+    REQUIRE(msg.put(kPeerLevel, WGPEER_A_PUBLIC_KEY, key.data(), 32));
+    NestGuard list(msg, kPeerLevel, WGPEER_A_ALLOWEDIPS);
+    NestGuard element(msg);
+    put(msg);
+    element.close();
+    list.close();
+    e.close();
+    peers.close();
+    DeviceDumpParser parser;
+    parser.parse(msg.header());
+    Device d = parser.finish();
+    REQUIRE(d.peers.size() == 1);
+    return d.peers[0].allowed_ips;
+}
+
+TEST_CASE("allowed IPs in the kernel's layout read as the policy walk reads them")
+{
+    // The fast path takes only the exact layout; anything else, valid or not, goes the walk.
+    for (unsigned i = 0; i < 600; ++i) {
+        AllowedIp ip;
+        ip.family = i % 2 ? AF_INET6 : AF_INET;
+        for (std::size_t b = 0; b < (ip.family == AF_INET ? 4u : 16u); ++b)
+            ip.address[b] = static_cast<std::uint8_t>(i * 31 + b * 7);
+        ip.cidr = static_cast<std::uint8_t>(i % (ip.family == AF_INET ? 33 : 129));
+        INFO(ip.to_string());
+        for (IpOrder order : {IpOrder::Kernel, IpOrder::Other})
+            REQUIRE(read_one_element([&](MessageWriter& msg) { put_allowed_ip(msg, ip, order); }) ==
+                    std::vector{ip});
+        // A flags attribute makes it another layout: the walk reads the flag too.
+        AllowedIp removed = ip;
+        removed.remove = true;
+        REQUIRE(read_one_element([&](MessageWriter& msg) {
+                    put_allowed_ip(msg, ip, IpOrder::Kernel);
+                    REQUIRE(msg.put_u32(kAllowedIpLevel, kAllowedIpAttrFlags, kAllowedIpFlagRemoveMe));
+                }) == std::vector{removed});
+    }
+    // Out of range in the kernel's layout: rejected as the walk rejects it.
+    for (auto [family, len, cidr] : {std::tuple{AF_INET, 4, 33}, std::tuple{AF_INET6, 16, 129},
+                                     std::tuple{AF_INET6, 4, 0}, std::tuple{AF_INET, 16, 0},
+                                     std::tuple{AF_UNSPEC, 4, 0}}) {
+        INFO("family " << family << " length " << len << " cidr " << cidr);
+        std::uint8_t addr[16] = {10};
+        try {
+            read_one_element([&](MessageWriter& msg) {
+                REQUIRE(msg.put_u8(kAllowedIpLevel, WGALLOWEDIP_A_CIDR_MASK, static_cast<std::uint8_t>(cidr)));
+                REQUIRE(msg.put(kAllowedIpLevel, WGALLOWEDIP_A_IPADDR, addr, static_cast<std::size_t>(len)));
+                REQUIRE(msg.put_u16(kAllowedIpLevel, WGALLOWEDIP_A_FAMILY, static_cast<std::uint16_t>(family)));
+            });
+            FAIL("no error");
+        } catch (const Error& err) {
+            REQUIRE(err.code() == EPROTO);
+        }
     }
 }
 
