@@ -220,7 +220,7 @@ std::uint16_t parse_persistent_keepalive(std::string_view value)
 
 Key parse_key(std::string_view value)
 {
-    std::optional<Key> key = Key::from_base64(value);
+    std::optional<Key> key = Key::from_public_base64(value);
     if (!key)
         throw Error(quoted("Key is not the correct length or format", value));
     return *key;

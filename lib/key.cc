@@ -14,6 +14,7 @@
 
 #include "crypto_loader.h"
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -214,6 +215,40 @@ std::optional<Key> Key::from_base64(std::string_view text) noexcept
     const unsigned wrong = static_cast<unsigned>(invalid != 0) | (group & 3u) | (pad ^ unsigned('='));
     if (wrong != 0)
         return std::nullopt; // `key` wipes itself
+    return key;
+}
+
+std::optional<Key> Key::from_public_base64(std::string_view text) noexcept
+{
+    // 0-63 for the alphabet, 64 (a bit no value has) for every other byte.
+    static constexpr auto values = [] {
+        std::array<std::uint8_t, 256> v{};
+        v.fill(64);
+        for (const CharRange& r : base64_alphabet)
+            for (int c = r.first; c <= r.last; ++c)
+                v[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(r.value + (c - r.first));
+        return v;
+    }();
+    if (text.size() != base64_length || text[43] != '=')
+        return std::nullopt;
+    const auto* c = reinterpret_cast<const unsigned char*>(text.data());
+    Key key;
+    unsigned invalid = 0;
+    for (std::size_t i = 0; i < 10; ++i, c += 4) {
+        const unsigned a = values[c[0]], b = values[c[1]], d = values[c[2]], e = values[c[3]];
+        invalid |= a | b | d | e;
+        const unsigned group = a << 18 | b << 12 | d << 6 | e;
+        key.bytes_[i * 3 + 0] = static_cast<std::uint8_t>(group >> 16);
+        key.bytes_[i * 3 + 1] = static_cast<std::uint8_t>(group >> 8);
+        key.bytes_[i * 3 + 2] = static_cast<std::uint8_t>(group);
+    }
+    const unsigned a = values[c[0]], b = values[c[1]], d = values[c[2]];
+    invalid |= a | b | d;
+    const unsigned group = a << 12 | b << 6 | d;
+    key.bytes_[30] = static_cast<std::uint8_t>(group >> 10);
+    key.bytes_[31] = static_cast<std::uint8_t>(group >> 2);
+    if ((invalid & 64) || (group & 3))
+        return std::nullopt;
     return key;
 }
 

@@ -183,6 +183,37 @@ TEST_CASE("public_base64 writes what base64 writes")
     }
 }
 
+TEST_CASE("from_public_base64 accepts exactly what from_base64 accepts, with its bytes")
+{
+    // The table decoder for public keys against the constant-time one: on random keys, and on
+    // every byte value at every position of valid texts (which covers each rejection: bytes
+    // outside the alphabet, a last character with its padding bits set, a missing '='), and
+    // on lengths around 44.
+    auto check = [](const std::string& text) {
+        INFO("text `" << text << "'");
+        std::optional<Key> want = Key::from_base64(text);
+        std::optional<Key> got = Key::from_public_base64(text);
+        REQUIRE(got.has_value() == want.has_value());
+        if (want)
+            REQUIRE(*got == *want);
+    };
+    for (int i = 0; i < 200; ++i) {
+        const std::string good = random_bytes_key().base64().view().data();
+        check(good);
+        for (std::size_t at = 0; at < good.size(); ++at) {
+            for (unsigned byte = 0; byte < 256; ++byte) {
+                std::string text = good;
+                text[at] = static_cast<char>(byte);
+                check(text);
+            }
+        }
+        check(good.substr(0, 43));
+        check(good + "=");
+        check(good.substr(1));
+    }
+    check("");
+}
+
 TEST_CASE("base64 rejections")
 {
     const std::string good = random_bytes_key().base64().view().data();

@@ -82,6 +82,7 @@ public:
 std::uint16_t parse_port(std::string_view value);
 std::uint32_t parse_fwmark(std::string_view value);
 std::uint16_t parse_persistent_keepalive(std::string_view value);
+/// A public key (PublicKey, `wg set peer`): not secret, so decoded by table lookup.
 Key parse_key(std::string_view value);
 /// Parses a comma-separated allowed-IP list into `peer` (appending; handles '+'/'-' prefixes
 /// and the replace_allowed_ips rule). Whitespace must already be removed.
