@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Key::from_base64 and Key::from_hex against a plain reference decoder written here, plus
-// the round trips decode(encode(k)) == k and encode(decode(t)) == t (the decoders accept
-// only canonical text, so a decoded text must come back byte for byte; hex in lowercase).
+// Key::from_base64, Key::from_public_base64 and Key::from_hex against a plain reference
+// decoder written here, plus the round trips decode(encode(k)) == k and encode(decode(t)) == t
+// (the decoders accept only canonical text, so a decoded text must come back byte for byte;
+// hex in lowercase).
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -108,6 +109,10 @@ void wgkit_fuzz::key_input(const std::uint8_t* data, std::size_t size)
         check(same_bytes(*b64, *b64_ref), "from_base64 decodes as the reference");
         check(b64->base64().view() == text, "base64(from_base64(t)) == t");
     }
+    std::optional<Key> public_b64 = Key::from_public_base64(text);
+    check(public_b64.has_value() == b64_ref.has_value(), "from_public_base64 accepts exactly what the reference accepts");
+    if (public_b64)
+        check(same_bytes(*public_b64, *b64_ref), "from_public_base64 decodes as the reference");
 
     std::optional<Key> hex = Key::from_hex(text);
     std::optional<Bytes> hex_ref = reference_hex(text);

@@ -221,9 +221,12 @@ private:
     Device device_;
     /// The peer not yet handed over (it may continue in the next element), and the element
     /// being read. They trade places when an element turns out to be a new peer, so each
-    /// element is read once, in place, and no peer is moved between them.
-    std::optional<Peer> slots_[2];
-    unsigned pending_ = 0; ///< the index of the pending peer's slot
+    /// element is read once, in place, and no peer is moved between them. A slot is reused
+    /// with its allowed-IP vector's room (unless a sink took the vector): a dump of 10^5 peers
+    /// would otherwise allocate and free one vector per peer.
+    Peer slots_[2];
+    unsigned pending_ = 0;     ///< the index of the pending peer's slot
+    bool has_pending_ = false; ///< whether that slot holds a peer not yet handed over
 };
 
 } // namespace wgkit::genl

@@ -133,8 +133,17 @@ std::optional<Endpoint> parse_endpoint(const nlattr* attr)
     return endpoint;
 }
 
+/// Makes `peer` a default Peer again, keeping the room its allowed-IP vector has.
+void reuse(Peer& peer)
+{
+    std::vector<AllowedIp> ips = std::move(peer.allowed_ips);
+    ips.clear();
+    peer = Peer{}; // the keys it held wipe themselves
+    peer.allowed_ips = std::move(ips);
+}
+
 /// One peer element of a dump message (possibly a continuation fragment: key + allowed IPs),
-/// read into `peer`, which starts default-constructed.
+/// read into `peer`, which starts as a default Peer.
 void parse_peer(const nlattr* element, Peer& peer)
 {
     bool has_key = false;
@@ -199,34 +208,35 @@ void DeviceDumpParser::parse(const nlmsghdr* nlh)
 void DeviceDumpParser::parse_peers(const nlattr* peers)
 {
     for (const nlattr* element : AttrRange::of_nest(peers)) {
-        std::optional<Peer>& pending = slots_[pending_];
-        std::optional<Peer>& read = slots_[pending_ ^ 1];
-        parse_peer(element, read.emplace());
+        Peer& pending = slots_[pending_];
+        Peer& read = slots_[pending_ ^ 1];
+        reuse(read);
+        parse_peer(element, read);
         // The kernel continues a peer whose allowed IPs did not fit by repeating its key in the
         // next message: adjacent entries with one key are one peer. (parse_peer keeps the last
         // key of an element that repeats it, and so does this comparison.)
-        if (pending && pending->public_key == read->public_key) {
-            pending->allowed_ips.insert(pending->allowed_ips.end(), read->allowed_ips.begin(),
-                                        read->allowed_ips.end());
-            read.reset();
+        if (has_pending_ && pending.public_key == read.public_key) {
+            pending.allowed_ips.insert(pending.allowed_ips.end(), read.allowed_ips.begin(),
+                                       read.allowed_ips.end());
             continue;
         }
         // A new peer: the pending one is complete, and the one just read takes its place.
         flush();
         pending_ ^= 1;
+        has_pending_ = true;
     }
 }
 
 void DeviceDumpParser::flush()
 {
-    std::optional<Peer>& pending = slots_[pending_];
-    if (!pending)
+    if (!has_pending_)
         return;
+    has_pending_ = false;
+    Peer& pending = slots_[pending_];
     if (sink_)
-        sink_(device_, std::move(*pending));
+        sink_(device_, std::move(pending));
     else
-        device_.peers.push_back(std::move(*pending));
-    pending.reset();
+        device_.peers.push_back(std::move(pending));
 }
 
 Device DeviceDumpParser::finish()
