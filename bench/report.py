@@ -106,8 +106,9 @@ def render(meta, runs, raw_name):
         f"{meta.get('host_kernel', '?')}",
         f"- build: {meta.get('build', '?')}, commit {meta.get('commit', '?')}; "
         f"{meta.get('reps', '?')} measured repetitions per tool after one warm-up (five times as "
-        "many at N = 1,000 and for start-up, whose runs take hundredths of a second), original and "
-        "ours alternating (and which one goes first alternating)",
+        "many at N = 1,000 and for start-up, whose runs take hundredths of a second, and twice as "
+        "many in the kernel lab above N = 1,000 for every workload but setconf with a key), "
+        "original and ours alternating (and which one goes first alternating)",
         f"- load average (1, 5, 15 min): {meta.get('load_start', '?')} at the start, "
         f"{meta.get('load_after_vm', '?')} after the kernel lab, {meta.get('load_end', '?')} at "
         "the end. The machine is shared: other builds and tests ran at the same time, so single "
