@@ -150,14 +150,11 @@ void append_allowed_ip(Buffer& out, const wgkit::AllowedIp& ip, char separator)
 
 void append_endpoint(Buffer& out, const wgkit::Endpoint& endpoint)
 {
+    char text[wgkit::Endpoint::max_text];
     // Only a scoped IPv6 address (and anything odd) needs getnameinfo's interface-name lookup.
-    bool written = false;
-    append_written(out, wgkit::Endpoint::max_text, [&](char* at) {
-        char* end = endpoint.to_chars(at);
-        written = end != nullptr;
-        return written ? end : at;
-    });
-    if (!written)
+    if (const char* end = endpoint.to_chars(text))
+        out.append(text, end);
+    else
         out.append(endpoint.to_string());
 }
 

@@ -44,6 +44,14 @@ bool has_header(const char* at, std::uint16_t len, std::uint16_t type) noexcept
     return header.nla_len == len && header.nla_type == type;
 }
 
+/// The one range rule for an allowed IP read back: an IPv4 address of 4 bytes with a cidr of at
+/// most 32, or an IPv6 address of 16 bytes with at most 128.
+bool in_range(std::uint16_t family, std::size_t addr_len, std::uint8_t cidr) noexcept
+{
+    return (family == AF_INET && addr_len == 4 && cidr <= 32) ||
+           (family == AF_INET6 && addr_len == 16 && cidr <= 128);
+}
+
 /// The element as the kernel lays it out (get_allowedips() in drivers/net/wireguard/netlink.c:
 /// cidr, address, family, nothing else), read without the generic walk: a dump of 10^5 allowed
 /// IPs is mostly these. False for any other layout, or a value out of range, which the
@@ -67,7 +75,7 @@ bool parse_kernel_allowed_ip(const nlattr* element, AllowedIp& ip) noexcept
     std::uint16_t family_value;
     std::memcpy(&family_value, family + NLA_HDRLEN, 2);
     std::uint8_t cidr = static_cast<std::uint8_t>(at[NLA_HDRLEN]);
-    if (addr_len == 4 ? family_value != AF_INET || cidr > 32 : family_value != AF_INET6 || cidr > 128)
+    if (!in_range(family_value, addr_len, cidr))
         return false;
     ip.family = family_value;
     ip.cidr = cidr;
@@ -105,9 +113,7 @@ AllowedIp parse_allowed_ip(const nlattr* element)
             break;
         }
     }
-    bool v4 = ip.family == AF_INET && addr_len == 4 && ip.cidr <= 32;
-    bool v6 = ip.family == AF_INET6 && addr_len == 16 && ip.cidr <= 128;
-    if (!has_cidr || !(v4 || v6))
+    if (!has_cidr || !in_range(ip.family, addr_len, ip.cidr))
         malformed(kAllowedIpLevel, WGPEER_A_ALLOWEDIPS);
     return ip;
 }
