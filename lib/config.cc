@@ -91,8 +91,8 @@ public:
     {
         line_number_ = number;
         // The buffer only grows: no allocation or fill per line.
-        if (stripped_.size() < raw.size())
-            stripped_.resize(raw.size());
+        if (stripped_.size() < raw.size() + config_text::strip_slack)
+            stripped_.resize(raw.size() + config_text::strip_slack);
         std::string_view line(stripped_.data(), config_text::strip_line(raw, stripped_.data()));
         if (line.empty())
             return;

@@ -3,6 +3,7 @@
 // value parsers. Internal to libwgkit.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -63,11 +64,16 @@ inline std::size_t count_section_lines(std::string_view text) noexcept
     return count;
 }
 
-/// Copies `line`'s content to `out` (room for line.size() bytes) without whitespace, as the
-/// original strips a line: the content ends at the first '#' or NUL. Returns the bytes
-/// written. Every byte of a config passes through here, so eight are tested at once: a word
-/// with no '#' and no byte below 0x21 (whitespace, NUL, other controls) is copied whole, and
-/// one with spaces but no '#' or NUL is compacted without a branch per byte.
+/// The room strip_line needs past line.size() bytes: it stores a line's last bytes as one word.
+inline constexpr std::size_t strip_slack = 8;
+
+/// Copies `line`'s content to `out` (room for line.size() + strip_slack bytes) without
+/// whitespace, as the original strips a line: the content ends at the first '#' or NUL.
+/// Returns the bytes written. Every byte of a config passes through here, so eight are tested
+/// at once: a word with no '#' and no byte below 0x21 (whitespace, NUL, other controls) is
+/// copied whole, and one with spaces but no '#' or NUL is compacted without a branch per byte.
+/// A line's last, shorter-than-eight bytes are tested the same way, as the word that ends
+/// the line with the bytes already read shifted out.
 inline std::size_t strip_line(std::string_view line, char* out) noexcept
 {
     constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = ones * 0x80;
@@ -93,6 +99,22 @@ inline std::size_t strip_line(std::string_view line, char* out) noexcept
         for (int i = 0; i < 8; ++i) {
             o[0] = p[i];
             o += !is_space(p[i]);
+        }
+    }
+    if (end - p < 8 && p != line.data() && p != end) {
+        // The loop read every word: the tail is the last `rest` bytes of the word ending the
+        // line. The bytes shifted in above them are 'A's, which pass every test.
+        unsigned rest = static_cast<unsigned>(end - p);
+        std::uint64_t word;
+        std::memcpy(&word, end - 8, 8);
+        constexpr std::uint64_t all = ~std::uint64_t{0};
+        if constexpr (std::endian::native == std::endian::little)
+            word = word >> (8 - rest) * 8 | (all << rest * 8 & ones * 'A');
+        else
+            word = word << (8 - rest) * 8 | (all >> rest * 8 & ones * 'A');
+        if (!some_below(word, 0x21) && !some_below(word ^ (ones * '#'), 0x01)) {
+            std::memcpy(o, &word, 8);
+            return static_cast<std::size_t>(o - out) + rest;
         }
     }
     for (; p < end && *p != '#' && *p != '\0'; ++p)
