@@ -81,19 +81,26 @@ inline std::size_t strip_line(std::string_view line, char* out) noexcept
     constexpr auto some_below = [](std::uint64_t word, unsigned char b) {
         return ((word - ones * b) & ~word & highs) != 0;
     };
+    constexpr auto has_hash = [some_below](std::uint64_t word) {
+        return some_below(word ^ (ones * '#'), 0x01);
+    };
+    // Copied whole: no '#' and no byte below 0x21 (whitespace, NUL, other controls).
+    constexpr auto plain = [some_below, has_hash](std::uint64_t word) {
+        return !some_below(word, 0x21) && !has_hash(word);
+    };
     const char* p = line.data();
     const char* const end = p + line.size();
     char* o = out;
     for (; end - p >= 8; p += 8) {
         std::uint64_t word;
         std::memcpy(&word, p, 8);
-        if (some_below(word, 0x01) || some_below(word ^ (ones * '#'), 0x01))
-            break; // the content ends in this word: the byte loop below finds where
-        if (!some_below(word, 0x21)) {
+        if (plain(word)) {
             std::memcpy(o, p, 8);
             o += 8;
             continue;
         }
+        if (some_below(word, 0x01) || has_hash(word))
+            break; // the content ends in this word: the byte loop below finds where
         // Each byte is written, and kept only when not a space: `o` never passes `p`, so
         // this stays in the room given.
         for (int i = 0; i < 8; ++i) {
@@ -112,7 +119,7 @@ inline std::size_t strip_line(std::string_view line, char* out) noexcept
             word = word >> (8 - rest) * 8 | (all << rest * 8 & ones * 'A');
         else
             word = word << (8 - rest) * 8 | (all >> rest * 8 & ones * 'A');
-        if (!some_below(word, 0x21) && !some_below(word ^ (ones * '#'), 0x01)) {
+        if (plain(word)) {
             std::memcpy(o, &word, 8);
             return static_cast<std::size_t>(o - out) + rest;
         }
