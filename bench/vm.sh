@@ -2,8 +2,9 @@
 # The kernel half of the benchmark, run inside the kernel lab's guest by bench/run.sh:
 #   tests/vm/run-in-vm.sh BUILD_DIR bench/vm.sh REPS DOWN_PEERS [--skip=WORKLOAD,...] N...
 # Prints one line per measured run, "BENCH vm WORKLOAD N TOOL REP WALL USER SYS RSS_KB", for
-# bench/report.sh. Rep 0 is a warm-up whose time is not used; its peak RSS (GNU time %M) is
-# the one reported. Original and ours alternate, and which goes first alternates too.
+# bench/report.py, and per repetition "BENCH transfer WORKLOAD N REP SECONDS" (see transfer).
+# Rep 0 is a warm-up whose time is not used; its peak RSS (GNU time %M) is the one reported.
+# Original and ours alternate, and which goes first alternates too.
 set -euo pipefail
 reps=$1 down_peers=$2
 shift 2
@@ -58,6 +59,24 @@ gen_ips() {
 }
 
 clear_peers() { "$orig" setconf "$dev" "$tmp/empty.conf"; }
+
+# transfer WORKLOAD N REP FILE: the same setconf's netlink transfer alone, on an empty device:
+# wgkit_genl_tool (tests/vm) parses FILE, then times the library's set_device inside the
+# process (encoding, sending, the kernel applying each message before its acknowledgement).
+# What a setconf costs beyond it and start-up is the tool's own: reading and parsing the file.
+transfer_tool=${WGKIT_BIN:-}/wgkit_genl_tool
+transfer() {
+  local workload=$1 n=$2 rep=$3 file=$4 out
+  [[ $skip != *",$workload,"* && -x $transfer_tool ]] || return 0
+  clear_peers
+  out=$("$transfer_tool" setconf "$dev" "$file" 2>&1 >/dev/null) || {
+    echo "BENCH error transfer $workload $n: $(head -c 300 <<<"$out")"
+    return 1
+  }
+  # "set: M messages, B bytes, S s"
+  echo "BENCH transfer $workload $n $rep $(awk '{ print $(NF - 1) }' <<<"$out")"
+  clear_peers
+}
 
 # measure WORKLOAD N TOOL REP COMMAND...: one timed run (bash's time, milliseconds) of the
 # command under GNU time for its peak RSS; output to /dev/null.
@@ -127,6 +146,8 @@ for n in "${sizes[@]}"; do
       measure ips-list "$n" "$t" "$r" "$wg" show "$dev" allowed-ips
       clear_peers
     done
+    transfer setconf-nokey "$n" "$r" "$tmp/nokey.conf"
+    transfer ips-set "$n" "$r" "$tmp/ips.conf"
   done
 done
 ip link del "$dev"
