@@ -5,7 +5,8 @@
 #
 # 1. the kernel lab (tests/vm/run-in-vm.sh, qemu TCG, one vCPU): wg setconf with and without a
 #    private key, show dump, pretty show, showconf, syncconf of a 1% change, one peer's allowed
-#    IPs set and listed, for N = 1,000, 10,000, 100,000; wg-quick down with 3,000 peers;
+#    IPs set and listed, for N = 1,000, 10,000, 100,000; wg-quick down with 3,000 peers; and,
+#    for the two setconfs without a key, the netlink transfer alone (bench/vm.sh's transfer);
 # 2. wireguard-go in a network namespace: the same wg workloads for N = 1,000 and 10,000, and
 #    wg-quick up/down of one peer with 100, 1,000, 10,000 allowed-IP prefixes (Table = auto).
 # --quick: N = 1,000 only, 300 peers for wg-quick down, 100 and 1,000 prefixes.
