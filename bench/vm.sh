@@ -60,15 +60,15 @@ gen_ips() {
 
 clear_peers() { "$orig" setconf "$dev" "$tmp/empty.conf"; }
 
-# transfer WORKLOAD N REP FILE: the same setconf's netlink transfer alone, on an empty device:
-# wgkit_genl_tool (tests/vm) parses FILE, then times the library's set_device inside the
-# process (encoding, sending, the kernel applying each message before its acknowledgement).
-# What a setconf costs beyond it and start-up is the tool's own: reading and parsing the file.
+# transfer WORKLOAD N REP FILE: the same setconf's netlink transfer alone, on the empty device
+# each tool's turn leaves (and leaves it empty again): wgkit_genl_tool (tests/vm) parses FILE,
+# then times the library's set_device inside the process (encoding, sending, the kernel
+# applying each message before its acknowledgement). What a setconf costs beyond it and
+# start-up is the tool's own: reading and parsing the file.
 transfer_tool=${WGKIT_BIN:-}/wgkit_genl_tool
 transfer() {
   local workload=$1 n=$2 rep=$3 file=$4 out
   [[ $skip != *",$workload,"* && -x $transfer_tool ]] || return 0
-  clear_peers
   out=$("$transfer_tool" setconf "$dev" "$file" 2>&1 >/dev/null) || {
     echo "BENCH error transfer $workload $n: $(head -c 300 <<<"$out")"
     return 1
