@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <charconv>
 #include <string>
 
@@ -42,6 +43,16 @@ std::string Prefix::address_string() const {
 
 std::string Prefix::to_string() const {
     return address_string() + "/" + std::to_string(length);
+}
+
+bool Prefix::contains(const Prefix& other) const noexcept {
+    if (family != other.family || length > other.length)
+        return false;
+    unsigned whole = length / 8u, rest = length % 8u;
+    if (!std::equal(address.begin(), address.begin() + whole, other.address.begin()))
+        return false;
+    auto mask = static_cast<std::uint8_t>(0xff << (8 - rest));
+    return !rest || (address[whole] & mask) == (other.address[whole] & mask);
 }
 
 } // namespace wgkit::net

@@ -31,16 +31,27 @@ detail::CachePtr route_cache(detail::RouteSocket& sock, int family) {
     return detail::CachePtr(raw);
 }
 
-/// True when the first `bits` bits of a and b agree.
-bool same_bits(const std::uint8_t* a, const std::uint8_t* b, unsigned bits) {
-    unsigned whole = bits / 8;
-    if (!std::equal(a, a + whole, b))
-        return false;
-    unsigned rest = bits % 8;
-    if (!rest)
-        return true;
-    std::uint8_t mask = static_cast<std::uint8_t>(0xff << (8 - rest));
-    return (a[whole] & mask) == (b[whole] & mask);
+/// Calls visit(route, family) for every route of every table, IPv4 then IPv6, in dump order.
+template <typename Visit>
+void for_each_route(Visit visit) {
+    detail::RouteSocket sock;
+    for (int family : {AF_INET, AF_INET6}) {
+        detail::CachePtr cache = route_cache(sock, family);
+        for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o))
+            visit(reinterpret_cast<rtnl_route*>(o), family);
+    }
+}
+
+/// A dumped route's destination (a default route has none: the family's /0).
+Prefix destination(rtnl_route* route, int family) {
+    Prefix p;
+    p.family = family;
+    if (nl_addr* dst = rtnl_route_get_dst(route)) {
+        p.length = static_cast<std::uint8_t>(nl_addr_get_prefixlen(dst));
+        std::copy_n(static_cast<const std::uint8_t*>(nl_addr_get_binary_addr(dst)),
+                    std::min<unsigned>(nl_addr_get_len(dst), 16), p.address.begin());
+    }
+    return p;
 }
 
 int first_oif(rtnl_route* route) {
@@ -78,37 +89,32 @@ RoutePtr route_object(const Route& r) {
 
 } // namespace
 
+RouteSession::RouteSession() : socket_(std::make_unique<detail::RouteSocket>()) {}
+
+RouteSession::~RouteSession() = default;
+
+void RouteSession::add(const Route& r) {
+    detail::check(rtnl_route_add(socket_->get(), route_object(r).get(), NLM_F_CREATE | NLM_F_EXCL));
+}
+
+void RouteSession::remove(const Route& r) {
+    detail::check(rtnl_route_delete(socket_->get(), route_object(r).get(), 0));
+}
+
 void route_add(const Route& r) {
-    detail::RouteSocket sock;
-    detail::check(rtnl_route_add(sock.get(), route_object(r).get(), NLM_F_CREATE | NLM_F_EXCL));
+    RouteSession().add(r);
 }
 
 void route_delete(const Route& r) {
-    detail::RouteSocket sock;
-    detail::check(rtnl_route_delete(sock.get(), route_object(r).get(), 0));
+    RouteSession().remove(r);
 }
 
 std::vector<Route> route_list_static(unsigned ifindex) {
     std::vector<Route> out;
-    detail::RouteSocket sock;
-    for (int family : {AF_INET, AF_INET6}) {
-        detail::CachePtr cache = route_cache(sock, family);
-        for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
-            auto* route = reinterpret_cast<rtnl_route*>(o);
-            if (rtnl_route_get_protocol(route) != RTPROT_BOOT || first_oif(route) != static_cast<int>(ifindex))
-                continue;
-            Route r;
-            r.table = rtnl_route_get_table(route);
-            r.ifindex = ifindex;
-            r.destination.family = family;
-            if (nl_addr* dst = rtnl_route_get_dst(route)) {
-                r.destination.length = static_cast<std::uint8_t>(nl_addr_get_prefixlen(dst));
-                std::copy_n(static_cast<const std::uint8_t*>(nl_addr_get_binary_addr(dst)),
-                            std::min<unsigned>(nl_addr_get_len(dst), 16), r.destination.address.begin());
-            }
-            out.push_back(r);
-        }
-    }
+    for_each_route([&](rtnl_route* route, int family) {
+        if (rtnl_route_get_protocol(route) == RTPROT_BOOT && first_oif(route) == static_cast<int>(ifindex))
+            out.push_back({destination(route, family), rtnl_route_get_table(route), ifindex});
+    });
     return out;
 }
 
@@ -121,23 +127,13 @@ bool route_table_in_use(int family, std::uint32_t table) {
     return false;
 }
 
-bool route_covers(unsigned ifindex, const Prefix& prefix) {
-    detail::RouteSocket sock;
-    detail::CachePtr cache = route_cache(sock, prefix.family);
-    for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
-        auto* route = reinterpret_cast<rtnl_route*>(o);
-        if (rtnl_route_get_table(route) != RT_TABLE_MAIN ||
-            first_oif(route) != static_cast<int>(ifindex))
-            continue;
-        nl_addr* dst = rtnl_route_get_dst(route);
-        unsigned len = dst ? nl_addr_get_prefixlen(dst) : 0;
-        if (len > prefix.length)
-            continue;
-        if (len == 0 || same_bits(static_cast<const std::uint8_t*>(nl_addr_get_binary_addr(dst)),
-                                  prefix.address.data(), len))
-            return true;
-    }
-    return false;
+std::vector<Prefix> main_routes_through(unsigned ifindex) {
+    std::vector<Prefix> out;
+    for_each_route([&](rtnl_route* route, int family) {
+        if (rtnl_route_get_table(route) == RT_TABLE_MAIN && first_oif(route) == static_cast<int>(ifindex))
+            out.push_back(destination(route, family));
+    });
+    return out;
 }
 
 unsigned route_get_mtu(const Prefix& address) {

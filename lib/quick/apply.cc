@@ -20,12 +20,12 @@
 namespace wgkit::quick {
 
 void Runner::run(const std::vector<Step>& steps) {
+    StepContext ctx{io_, state_.records}; // one for all the steps: they share its route socket
     for (const Step& step : steps) {
         check_signal(step.transcript);
         io_.narrate("[#] " + step.transcript);
         if (io_.dry_run)
             continue;
-        StepContext ctx{io_, state_.records};
         try {
             step.action(ctx);
         } catch (const std::exception& e) {

@@ -23,12 +23,19 @@ net::Prefix to_prefix(const AllowedIp& ip) {
 
 /// `sort -nr -k 2 -t /` over "ip/cidr" lines: prefix length descending, ties by the whole
 /// line in reverse byte order (sort's last-resort comparison, reversed by -r).
+/// Each line's text is made once: the comparison needs it for every tie.
 void sort_like_wg_quick(std::vector<net::Prefix>& ips) {
-    std::stable_sort(ips.begin(), ips.end(), [](const net::Prefix& a, const net::Prefix& b) {
-        if (a.length != b.length)
-            return a.length > b.length;
-        return a.to_string() > b.to_string();
+    std::vector<std::pair<std::string, net::Prefix>> lines;
+    lines.reserve(ips.size());
+    for (const net::Prefix& p : ips)
+        lines.emplace_back(p.to_string(), p);
+    std::stable_sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) {
+        if (a.second.length != b.second.length)
+            return a.second.length > b.second.length;
+        return a.first > b.first;
     });
+    for (std::size_t i = 0; i < ips.size(); ++i)
+        ips[i] = lines[i].second;
 }
 
 /// set_mtu_up's search: the smallest MTU towards any endpoint (v1.0.20260223; the largest
@@ -67,8 +74,16 @@ bool nft_usable() {
 Facts gather_facts(const QuickFile& file, bool for_routes) {
     unsigned ifindex = net::link_index(file.interface);
     bool needs_device = for_routes || file.mtu.empty();
+    // One dump answers every allowed IP. The original dumps before each route it adds, but
+    // adds them most specific first (sort -nr), so no route it adds contains a later one.
+    std::vector<net::Prefix> routes;
+    if (for_routes)
+        routes = net::main_routes_through(ifindex);
     return gather_facts(file, for_routes, needs_device ? get_device(file.interface) : Device{},
-                        [ifindex](const net::Prefix& p) { return net::route_covers(ifindex, p); });
+                        [&routes](const net::Prefix& p) {
+                            return std::any_of(routes.begin(), routes.end(),
+                                               [&p](const net::Prefix& route) { return route.contains(p); });
+                        });
 }
 
 bool covered_by_addresses(const QuickFile& file, const net::Prefix& allowed_ip) {
@@ -76,12 +91,7 @@ bool covered_by_addresses(const QuickFile& file, const net::Prefix& allowed_ip) 
         std::optional<net::Prefix> a = net::Prefix::parse(text);
         // A host-length address gets no prefix route, only a local one.
         unsigned host = allowed_ip.family == AF_INET ? 32 : 128;
-        if (!a || a->family != allowed_ip.family || a->length >= host || a->length > allowed_ip.length)
-            continue;
-        unsigned whole = a->length / 8, rest = a->length % 8;
-        auto mask = static_cast<std::uint8_t>(0xff << (8 - rest));
-        if (std::equal(a->address.begin(), a->address.begin() + whole, allowed_ip.address.begin()) &&
-            (!rest || (a->address[whole] & mask) == (allowed_ip.address[whole] & mask)))
+        if (a && a->length < host && a->contains(allowed_ip))
             return true;
     }
     return false;

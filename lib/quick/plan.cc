@@ -140,7 +140,7 @@ void add_default_steps(std::vector<Step>& steps, const QuickFile& file, const Fa
                      }});
     unsigned ifindex = facts.ifindex;
     steps.push_back({"ip " + p + " route add " + all.to_string() + " dev " + ifname + " table " + n,
-                     [=](StepContext&) { net::route_add({all, table, ifindex}); }});
+                     [=](StepContext& ctx) { ctx.routes().add({all, table, ifindex}); }});
     if (family == AF_INET && !facts.src_valid_mark)
         steps.push_back({"sysctl -q net.ipv4.conf.all.src_valid_mark=1", [](StepContext&) {
                              net::sysctl_write("net.ipv4.conf.all.src_valid_mark", "1");
@@ -226,17 +226,17 @@ std::vector<Step> plan_routes_and_post_up(const QuickFile& file, const Facts& fa
             if (!auto_table) {
                 std::string table = file.table;
                 steps.push_back({"ip " + p + " route add " + dst.to_string() + " dev " + ifname + " table " + table,
-                                 [=](StepContext&) {
+                                 [=](StepContext& ctx) {
                                      std::optional<std::uint32_t> id = net::route_table_id(table);
                                      if (!id)
                                          throw Error("Error: argument \"" + table + "\" is wrong: \"table\" value is invalid");
-                                     net::route_add({dst, *id, ifindex});
+                                     ctx.routes().add({dst, *id, ifindex});
                                  }});
             } else if (dst.length == 0) {
                 add_default_steps(steps, file, facts, dst, fwmark);
             } else if (!covered) {
                 steps.push_back({"ip " + p + " route add " + dst.to_string() + " dev " + ifname,
-                                 [=](StepContext&) { net::route_add({dst, 254, ifindex}); }});
+                                 [=](StepContext& ctx) { ctx.routes().add({dst, 254, ifindex}); }});
             }
         }
     }

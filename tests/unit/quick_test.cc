@@ -3,6 +3,12 @@
 // transcript for given facts, the state record format and the firewall texts.
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
+
+#include <cstdint>
+#include <cstring>
+#include <random>
+
 #include <catch2/catch.hpp>
 
 #include <wgkit/quick.h>
@@ -148,6 +154,38 @@ TEST_CASE("Record round-trips through its line form") {
     }
     CHECK_FALSE(Record::parse("rule 2 254 0 bogus 1"));
     CHECK_FALSE(Record::parse("teleport wg0"));
+}
+
+TEST_CASE("Prefix::contains: the same family, no longer, and the same leading bits") {
+    CHECK(prefix("0.0.0.0/0").contains(prefix("203.0.113.9/32")));
+    CHECK_FALSE(prefix("0.0.0.0/0").contains(prefix("::/0")));      // another family
+    CHECK_FALSE(prefix("::/0").contains(prefix("10.0.0.0/8")));
+    CHECK(prefix("10.0.0.0/8").contains(prefix("10.0.0.0/8")));      // itself
+    CHECK_FALSE(prefix("10.0.0.0/16").contains(prefix("10.0.0.0/8"))); // wider
+    CHECK(prefix("10.0.2.0/23").contains(prefix("10.0.3.128/25")));  // a bit inside a byte
+    CHECK_FALSE(prefix("10.0.2.0/23").contains(prefix("10.0.4.0/25")));
+    CHECK(prefix("fd00::/7").contains(prefix("fdff::1/128")));
+    CHECK_FALSE(prefix("fd00::/8").contains(prefix("fe00::/8")));
+    CHECK(prefix("2001:db8::1/128").contains(prefix("2001:db8::1/128")));
+    CHECK_FALSE(prefix("2001:db8::1/128").contains(prefix("2001:db8::/128")));
+
+    // Against arithmetic on the 32-bit number, for random IPv4 pairs sharing some leading bits.
+    std::mt19937 rng(20261128);
+    for (int i = 0; i < 20000; ++i) {
+        std::uint32_t a = rng(), b = a ^ (rng() >> (rng() % 33u)); // b agrees on a random head
+        unsigned la = rng() % 33u, lb = rng() % 33u;
+        net::Prefix pa, pb;
+        pa.family = pb.family = AF_INET;
+        std::uint32_t na = htonl(a), nb = htonl(b);
+        std::memcpy(pa.address.data(), &na, 4);
+        std::memcpy(pb.address.data(), &nb, 4);
+        pa.length = static_cast<std::uint8_t>(la);
+        pb.length = static_cast<std::uint8_t>(lb);
+        std::uint32_t mask = la ? ~std::uint32_t{0} << (32 - la) : 0;
+        bool expected = la <= lb && (a & mask) == (b & mask);
+        INFO(pa.to_string() << " contains " << pb.to_string());
+        REQUIRE(pa.contains(pb) == expected);
+    }
 }
 
 TEST_CASE("covered_by_addresses: the prefix routes the kernel makes for the file's addresses") {

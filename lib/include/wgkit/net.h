@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,9 @@ struct Prefix {
     static std::optional<Prefix> parse(std::string_view text);
     std::string address_string() const;
     std::string to_string() const; ///< address "/" length
+    /// `other` lies within this prefix: the same family, a length no shorter than this one's,
+    /// and the same first `length` bits (so a /0 contains every prefix of its family).
+    bool contains(const Prefix& other) const noexcept;
     friend bool operator==(const Prefix&, const Prefix&) = default;
 };
 
@@ -55,6 +59,10 @@ std::vector<Prefix> address_list(std::string_view name, int family);
 void address_delete(std::string_view name, const Prefix& prefix);
 
 // --- route.cc ------------------------------------------------------------------------------
+namespace detail {
+class RouteSocket;
+}
+
 struct Route {
     Prefix destination;
     std::uint32_t table = 254; ///< RT_TABLE_MAIN
@@ -63,10 +71,32 @@ struct Route {
 };
 /// `ip -4|-6 route add DEST dev IF [table T]` (proto boot, scope link for IPv4).
 void route_add(const Route& route);
+
+/// One rtnetlink socket for a run of route changes. `wg-quick up` adds a route per allowed
+/// IP, and a socket of its own for each (open, bind, set up, close) was most of its system
+/// time with 10,000 of them. The socket stays in the network namespace it was opened in.
+class RouteSession {
+public:
+    RouteSession(); ///< opens the socket; throws Error as route_add would
+    ~RouteSession();
+    RouteSession(const RouteSession&) = delete;
+    RouteSession& operator=(const RouteSession&) = delete;
+    /// route_add over this session's socket.
+    void add(const Route& route);
+    /// route_delete over this session's socket.
+    void remove(const Route& route);
+
+private:
+    std::unique_ptr<detail::RouteSocket> socket_;
+};
+
 /// True when `ip -4|-6 route show table T` prints something.
 bool route_table_in_use(int family, std::uint32_t table);
-/// True when `ip -4|-6 route show dev IF match PREFIX` prints something (main table).
-bool route_covers(unsigned ifindex, const Prefix& prefix);
+/// The destinations of the main-table routes through link `ifindex`, both families: what
+/// `ip -4|-6 route show dev IF` lists, in one dump per family. `ip route show dev IF match P`
+/// prints something exactly when one of them contains P; wg-quick asks that for every
+/// allowed IP, and the original dumps the whole table each time.
+std::vector<Prefix> main_routes_through(unsigned ifindex);
 /// The MTU `ip route get ADDR` reports, or else the MTU of its device; 0 when none.
 unsigned route_get_mtu(const Prefix& address);
 /// The same for the first IPv4 default route of the main table (`ip route show default`).

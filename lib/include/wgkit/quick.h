@@ -102,6 +102,14 @@ struct Io {
 struct StepContext {
     const Io& io;
     std::vector<Record>& records;
+    /// The socket route steps share for a run of steps, opened by the first that asks.
+    std::optional<net::RouteSession> route_session = std::nullopt;
+
+    net::RouteSession& routes() {
+        if (!route_session)
+            route_session.emplace();
+        return *route_session;
+    }
 };
 
 /// One step of `up`: the transcript line (without "[#] ") and what to do.
