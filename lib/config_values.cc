@@ -127,7 +127,7 @@ void parse_allowed_ip_entry(std::string_view entry, Peer& peer, const WarningSin
 /// text that inet_pton takes whole (so inet_aton's "10.1" and octal forms, and scoped
 /// "fe80::1%eth0", still go to getaddrinfo) and ports of 1-5 digits up to 65535 (glibc wraps
 /// larger ones) qualify. False: use getaddrinfo.
-bool numeric_endpoint(const std::string& host, const std::string& port, Endpoint& out) noexcept
+bool numeric_endpoint(std::string_view host, std::string_view port, Endpoint& out) noexcept
 {
     std::uint64_t number = 0;
     if (port.size() > 5 || !parse_digits(port, 10, 65535, number) || number > 65535)
@@ -150,7 +150,8 @@ bool numeric_endpoint(const std::string& host, const std::string& port, Endpoint
 }
 
 /// Splits "host:port" at the last ':', or "[host]:port"; throws the original's messages.
-std::pair<std::string, std::string> split_endpoint(std::string_view value)
+/// The parts are views into `value`.
+std::pair<std::string_view, std::string_view> split_endpoint(std::string_view value)
 {
     if (value[0] == '[') {
         std::size_t close = value.find(']');
@@ -158,13 +159,13 @@ std::pair<std::string, std::string> split_endpoint(std::string_view value)
             throw Error(quoted("Unable to find matching brace of endpoint", value));
         if (close + 2 >= value.size() || value[close + 1] != ':')
             throw Error(quoted("Unable to find port of endpoint", value));
-        return {std::string(value.substr(1, close - 1)), std::string(value.substr(close + 2))};
+        return {value.substr(1, close - 1), value.substr(close + 2)};
     }
     // The last ':' splits, so an unbracketed "::1:51820" still means [::1]:51820.
     std::size_t colon = value.rfind(':');
     if (colon == std::string_view::npos || colon + 1 == value.size())
         throw Error(quoted("Unable to find port of endpoint", value));
-    return {std::string(value.substr(0, colon)), std::string(value.substr(colon + 1))};
+    return {value.substr(0, colon), value.substr(colon + 1)};
 }
 
 } // namespace
@@ -277,10 +278,12 @@ Endpoint config_text::parse_endpoint(std::string_view value, const WarningSink& 
     if (value.empty())
         throw Error("Unable to parse empty endpoint");
 
-    auto [host, port] = split_endpoint(value);
+    auto [host_text, port_text] = split_endpoint(value);
     Endpoint endpoint;
-    if (numeric_endpoint(host, port, endpoint))
+    if (numeric_endpoint(host_text, port_text, endpoint))
         return endpoint;
+    // getaddrinfo wants C strings: made only for names and the forms it alone reads.
+    const std::string host(host_text), port(port_text);
 
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
