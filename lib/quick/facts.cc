@@ -74,14 +74,15 @@ bool nft_usable() {
 Facts gather_facts(const QuickFile& file, bool for_routes) {
     unsigned ifindex = net::link_index(file.interface);
     bool needs_device = for_routes || file.mtu.empty();
-    // One dump answers every allowed IP. The original dumps before each route it adds, but
+    // One dump answers every allowed IP, made at the first question (none is asked with a
+    // set Table, or for no allowed IP). The original dumps before each route it adds, but
     // adds them most specific first (sort -nr), so no route it adds contains a later one.
-    std::vector<net::Prefix> routes;
-    if (for_routes)
-        routes = net::main_routes_through(ifindex);
+    std::optional<std::vector<net::Prefix>> routes;
     return gather_facts(file, for_routes, needs_device ? get_device(file.interface) : Device{},
-                        [&routes](const net::Prefix& p) {
-                            return std::any_of(routes.begin(), routes.end(),
+                        [&routes, ifindex](const net::Prefix& p) {
+                            if (!routes)
+                                routes = net::main_routes_through(ifindex);
+                            return std::any_of(routes->begin(), routes->end(),
                                                [&p](const net::Prefix& route) { return route.contains(p); });
                         });
 }
