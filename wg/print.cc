@@ -36,24 +36,43 @@ void flush_if_large(Buffer& out)
         flush(out);
 }
 
+Buffer& TextBlocks::open()
+{
+    if (blocks_.back().size() < block_size)
+        return blocks_.back();
+    closed_size_ += blocks_.back().size();
+    Buffer& block = blocks_.emplace_back();
+    block.reserve(block_size + block_slack);
+    return block;
+}
+
+void TextBlocks::clear()
+{
+    Buffer& first = blocks_.front();
+    explicit_bzero(first.data(), first.size());
+    first.clear();
+    blocks_.resize(1); // the others wipe their blocks as they are freed
+    closed_size_ = 0;
+}
+
 void StreamedOutput::drop()
 {
-    explicit_bzero(out_.data(), out_.size());
-    out_.clear();
+    held_.clear();
 }
 
 void StreamedOutput::write_and_drop()
 {
-    if (out_.size())
-        std::fwrite(out_.data(), 1, out_.size(), stdout);
+    for (std::size_t i = 0; i < held_.count(); ++i)
+        if (held_[i].size())
+            std::fwrite(held_[i].data(), 1, held_[i].size(), stdout);
     drop();
 }
 
 void StreamedOutput::peer_done()
 {
-    if (!streaming_ && out_.size() > hold_limit)
+    if (!streaming_ && held_.size() > hold_limit)
         streaming_ = true;
-    if (streaming_ && out_.size() >= flush_threshold)
+    if (streaming_ && held_.size() >= flush_threshold)
         write_and_drop();
 }
 

@@ -52,12 +52,40 @@ void flush(Buffer& out);
 /// flush() when the buffer holds more than a chunk worth writing.
 void flush_if_large(Buffer& out);
 
+/// Text held in blocks that never move: once the last block has reached block_size, the next
+/// append goes to a new one, which takes its whole room at once. One growing buffer would
+/// instead copy its text at each growth by half, wipe each block it leaves (WipingAllocator),
+/// and fault in each new one: at 4 MiB, about three times the text. The first block grows
+/// as text comes, so a small device costs no more than one buffer. Each block wipes its
+/// text when freed: it may hold keys.
+class TextBlocks {
+public:
+    static constexpr std::size_t block_size = 1 << 16;
+    /// Room past block_size, for the text that crosses it (a peer's is about 120 bytes,
+    /// plus about 20 for each allowed IP).
+    static constexpr std::size_t block_slack = 1 << 12;
+
+    TextBlocks() : blocks_(1) {}
+    /// The block to append to.
+    Buffer& open();
+    /// Bytes held in all blocks.
+    std::size_t size() const noexcept { return closed_size_ + blocks_.back().size(); }
+    std::size_t count() const noexcept { return blocks_.size(); }
+    const Buffer& operator[](std::size_t i) const noexcept { return blocks_[i]; }
+    /// Wipes and drops the text; the first block keeps its room.
+    void clear();
+
+private:
+    std::vector<Buffer> blocks_; ///< never empty
+    std::size_t closed_size_ = 0;
+};
+
 /// Output of a device printed while it is read (wgkit::read_device). The text is held until
 /// the read ends, since the original prints only a device read whole, consistent (a dump the
 /// kernel interrupts is read again); past hold_limit it is written as it grows, so memory stops
 /// growing with the peer count. A read that must start again after that point cannot take
 /// back what was written: restart() then throws Error(EINTR). The text is wiped as it goes,
-/// and its block when freed (WipingAllocator): it may hold keys.
+/// and its blocks when freed (WipingAllocator): it may hold keys.
 class StreamedOutput {
 public:
     /// About 25,000 peers of `dump` lines; the kernel dump of a larger device is written as
@@ -68,7 +96,7 @@ public:
     StreamedOutput(const StreamedOutput&) = delete;
     StreamedOutput& operator=(const StreamedOutput&) = delete;
 
-    Buffer& buffer() noexcept { return out_; }
+    Buffer& buffer() { return held_.open(); }
     /// After each complete peer: writes the text once past hold_limit.
     void peer_done();
     /// The read starts again: the held text is dropped.
@@ -77,10 +105,10 @@ public:
     void finish();
 
 private:
-    /// Empties the buffer, wiping what it held.
+    /// Empties the blocks, wiping what they held.
     void drop();
     void write_and_drop();
-    Buffer out_;
+    TextBlocks held_;
     bool streaming_ = false;
 };
 
@@ -125,9 +153,9 @@ void print_pretty(Buffer& out, const wgkit::Device& device, const PrettyOptions&
 
 /// The pretty block of one device, built while wgkit::read_device reads it. Peers are
 /// sorted by handshake before any is written, so the text cannot stream; each peer is
-/// rendered as it arrives and only its text (about 120 bytes, in 64 KiB chunks that never
-/// move) and sort key are kept, not the peer with its allowed-IP list: a 10^5-peer device
-/// then needs less memory than the original's array of peers.
+/// rendered as it arrives and only its text (about 120 bytes, in TextBlocks) and sort key
+/// are kept, not the peer with its allowed-IP list: a 10^5-peer device then needs less
+/// memory than the original's array of peers.
 class PrettyPrinter final : public wgkit::DeviceVisitor {
 public:
     /// `requested`: the name the device was read by (see show_requested_name).
@@ -142,18 +170,17 @@ public:
     void write(Buffer& out);
 
 private:
-    static constexpr std::size_t chunk_size = 1 << 16;
-    /// One peer's text. A peer starts in a chunk below chunk_size, so its offset fits 32 bits,
-    /// and the entry is 32 bytes: the sort moves each many times.
+    /// One peer's text. A peer starts in a block below TextBlocks::block_size, so its offset
+    /// fits 32 bits, and the entry is 32 bytes: the sort moves each many times.
     struct Entry {
         timespec handshake;
-        std::uint32_t chunk, offset;
+        std::uint32_t block, offset;
         std::size_t length;
     };
     PrettyOptions options_;
     std::string requested_;
     wgkit::Device device_;
-    std::vector<Buffer> chunks_;
+    TextBlocks blocks_;
     std::vector<Entry> entries_;
 };
 

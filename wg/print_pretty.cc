@@ -269,18 +269,16 @@ void PrettyPrinter::on_device(const wgkit::Device& device)
 
 void PrettyPrinter::on_peer(wgkit::Peer&& peer)
 {
-    if (chunks_.empty() || chunks_.back().size() >= chunk_size)
-        chunks_.emplace_back();
-    Buffer& chunk = chunks_.back();
-    std::size_t offset = chunk.size();
-    print_peer(chunk, peer, options_);
-    entries_.push_back({peer.last_handshake, static_cast<std::uint32_t>(chunks_.size() - 1),
-                        static_cast<std::uint32_t>(offset), chunk.size() - offset});
+    Buffer& block = blocks_.open();
+    std::size_t offset = block.size();
+    print_peer(block, peer, options_);
+    entries_.push_back({peer.last_handshake, static_cast<std::uint32_t>(blocks_.count() - 1),
+                        static_cast<std::uint32_t>(offset), block.size() - offset});
 }
 
 void PrettyPrinter::on_restart()
 {
-    chunks_.clear(); // each chunk wipes its block as it is freed
+    blocks_.clear();
     entries_.clear();
 }
 
@@ -294,7 +292,7 @@ void PrettyPrinter::write(Buffer& out)
         if (i)
             out.push_back('\n');
         const Entry& entry = entries_[i];
-        const char* text = chunks_[entry.chunk].data() + entry.offset;
+        const char* text = blocks_[entry.block].data() + entry.offset;
         out.append(text, text + entry.length);
         flush_if_large(out);
     }

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <vector>
@@ -625,6 +626,38 @@ TEST_CASE("past the hold limit the text is written as it comes, and a restart th
         std::string written = captured.text();
         CHECK(!written.empty());
         CHECK(whole.compare(0, written.size(), written) == 0);
+    }
+}
+
+TEST_CASE("held text is kept in blocks of bounded room, written in order, and dropped on a restart")
+{
+    // Below the hold limit, so everything is held until the end.
+    wgkit::Device device = large_device(wg::StreamedOutput::hold_limit * 3 / 4);
+    std::string whole = whole_dump(device);
+    REQUIRE(whole.size() > 16 * wg::TextBlocks::block_size);
+    {
+        CapturedStdout captured;
+        wg::StreamedOutput out;
+        wg::print_script_device(out.buffer(), device, wg::ScriptField::Dump, {});
+        std::size_t largest_room = 0;
+        for (const wgkit::Peer& peer : device.peers) {
+            wg::print_script_peer(out.buffer(), peer, wg::ScriptField::Dump, {});
+            largest_room = std::max(largest_room, out.buffer().capacity());
+            out.peer_done();
+        }
+        CHECK(captured.text().empty());
+        // No block grows much past its room: the held text is never moved to a larger one.
+        CHECK(largest_room <= 2 * wg::TextBlocks::block_size);
+        out.finish();
+        CHECK(captured.text() == whole);
+    }
+    {
+        CapturedStdout captured;
+        wg::StreamedOutput out;
+        stream_dump(out, device, device.peers.size() / 2);
+        CHECK(captured.text().empty());
+        out.finish();
+        CHECK(captured.text() == whole);
     }
 }
 
