@@ -38,10 +38,11 @@ void flush_if_large(Buffer& out)
 
 Buffer& TextBlocks::open()
 {
-    if (blocks_.back().size() < block_size)
+    std::size_t last = blocks_.back().size();
+    if (last < block_size)
         return blocks_.back();
-    closed_size_ += blocks_.back().size();
     Buffer& block = blocks_.emplace_back();
+    closed_size_ += last; // counted once the new block is in place (emplace_back may throw)
     block.reserve(block_size + block_slack);
     return block;
 }

@@ -76,11 +76,12 @@ void append_allowed_ips(Buffer& out, const wgkit::Peer& peer, char separator)
 {
     if (peer.allowed_ips.empty())
         out.append(std::string_view("(none)"));
-    // Room for a long list at once, at a typical entry's length ("10.200.100.5/32 "): one
+    // Room for a long list at once, at a typical entry's length ("10.200.100.5/32 "): a list
     // of 10^5 entries would otherwise move its text about 25 times as the buffer grows by
     // half. The bound (max_text) would leave most of its room unused, and wiped when freed.
     constexpr std::size_t typical_entry = 16;
-    out.reserve(out.size() + peer.allowed_ips.size() * typical_entry + wgkit::AllowedIp::max_text + 1);
+    out.reserve(out.size() + peer.allowed_ips.size() * typical_entry +
+                wgkit::AllowedIp::max_text + 1);
     for (std::size_t i = 0; i < peer.allowed_ips.size(); ++i)
         append_allowed_ip(out, peer.allowed_ips[i], i ? separator : '\0');
 }
