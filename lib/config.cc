@@ -4,6 +4,7 @@
 // and "Key=" prefixes) and its messages, plus an optional "file:line: " location.
 #include <wgkit/config.h>
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 
@@ -86,18 +87,18 @@ public:
     /// The line buffer has held PrivateKey and PresharedKey values.
     ~ConfigReader() { detail::secure_wipe(stripped_.data(), stripped_.size()); }
 
-    /// One line, without its '\n'.
-    void read_line(std::string_view raw, unsigned number)
+    /// Reads the first line of `text`; returns its size, without the '\n' that ends it.
+    std::size_t read_line(std::string_view text, unsigned number)
     {
         line_number_ = number;
-        // The buffer only grows: no allocation or fill per line.
-        if (stripped_.size() < raw.size() + config_text::strip_slack)
-            stripped_.resize(raw.size() + config_text::strip_slack);
-        std::string_view line(stripped_.data(), config_text::strip_line(raw, stripped_.data()));
+        config_text::StrippedLine stripped;
+        while (!(stripped = config_text::strip_next_line(text, stripped_.data(), stripped_.size())).fits)
+            grow_line_buffer();
+        std::string_view line(stripped_.data(), stripped.content_size);
         if (line.empty())
-            return;
+            return stripped.line_size;
         try {
-            process(line, raw);
+            process(line, text.substr(0, stripped.line_size));
         } catch (const EnvironmentInvalid&) {
             throw;
         } catch (const Error& e) {
@@ -105,6 +106,7 @@ public:
                 throw;
             throw Error(location() + e.what(), e.code());
         }
+        return stripped.line_size;
     }
 
     /// Room for about this many peers, so that a 10^5-peer file does not move every parsed
@@ -123,6 +125,15 @@ public:
 
 private:
     enum class Section { none, interface, peer };
+
+    /// Doubles the line buffer (it only grows, so a file costs one or two allocations). The
+    /// room left behind may hold a key: it is wiped before it is freed.
+    void grow_line_buffer()
+    {
+        std::string bigger(std::max<std::size_t>(stripped_.size() * 2, 256), '\0');
+        detail::secure_wipe(stripped_.data(), stripped_.size());
+        stripped_.swap(bigger);
+    }
 
     std::string location() const
     {
@@ -306,11 +317,10 @@ Config parse_config(std::string_view text, const ParseOptions& options)
     reader.expect_peers(config_text::count_section_lines(text));
     unsigned number = 0;
     while (!text.empty()) {
-        std::size_t newline = text.find('\n');
-        reader.read_line(text.substr(0, newline), ++number);
-        if (newline == std::string_view::npos)
+        std::size_t line_size = reader.read_line(text, ++number);
+        if (line_size == text.size()) // the last line, without a '\n'
             break;
-        text.remove_prefix(newline + 1);
+        text.remove_prefix(line_size + 1);
     }
     return reader.finish();
 }

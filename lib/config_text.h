@@ -64,70 +64,82 @@ inline std::size_t count_section_lines(std::string_view text) noexcept
     return count;
 }
 
-/// The room strip_line needs past line.size() bytes: it stores a line's last bytes as one word.
-inline constexpr std::size_t strip_slack = 8;
+/// What strip_next_line read: a text's first line, and that line's content.
+struct StrippedLine {
+    std::size_t line_size = 0;    ///< the line's bytes, without the '\n' that ends it
+    std::size_t content_size = 0; ///< the content's bytes, as written to `out`
+    bool fits = true;             ///< false: `out` was too small; nothing counts, read again with more
+};
 
-/// Copies `line`'s content to `out` (room for line.size() + strip_slack bytes) without
-/// whitespace, as the original strips a line: the content ends at the first '#' or NUL.
-/// Returns the bytes written. Every byte of a config passes through here, so eight are tested
-/// at once: a word with no '#' and no byte below 0x21 (whitespace, NUL, other controls) is
-/// copied whole, and one with spaces but no '#' or NUL is compacted without a branch per byte.
-/// A line's last, shorter-than-eight bytes are tested the same way, as the word that ends
-/// the line with the bytes already read shifted out.
-inline std::size_t strip_line(std::string_view line, char* out) noexcept
+/// Reads the first line of `text` (up to its first '\n', or all of it) and copies the line's
+/// content to `out` (`room` bytes) without whitespace, as the original strips a line: the
+/// content ends at the first '#' or NUL. Room for the line's size plus 8 always fits.
+///
+/// Every byte of a config passes through here, so it reads eight at once. A mask marks the
+/// bytes that are not copied as they are (below 0x21: whitespace, '\n', NUL and the other
+/// controls; and '#'); the word is stored whole, and the output moves on only up to the
+/// first marked byte, which is then dealt with on its own. So a line costs about one step per
+/// word and one per space, and finding its end is part of the same pass.
+inline StrippedLine strip_next_line(std::string_view text, char* out, std::size_t room) noexcept
 {
-    constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = ones * 0x80;
-    // Exact "some byte is below b" test: the borrow can only mark bytes above a true hit.
-    constexpr auto some_below = [](std::uint64_t word, unsigned char b) {
-        return ((word - ones * b) & ~word & highs) != 0;
+    constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = ones * 0x80, lows = ~highs;
+    // The high bit of each byte below 0x21 or equal to '#'. Exact: the low seven bits of a
+    // byte plus at most 0x7f never carry into the next byte.
+    constexpr auto marked = [](std::uint64_t word) {
+        const std::uint64_t hash = word ^ (ones * '#');
+        const std::uint64_t below = ~(((word & lows) + ones * (0x80 - 0x21)) | word);
+        const std::uint64_t zero = ~(((hash & lows) + lows) | hash);
+        return (below | zero) & highs;
     };
-    constexpr auto has_hash = [some_below](std::uint64_t word) {
-        return some_below(word ^ (ones * '#'), 0x01);
-    };
-    // Copied whole: no '#' and no byte below 0x21 (whitespace, NUL, other controls).
-    constexpr auto plain = [some_below, has_hash](std::uint64_t word) {
-        return !some_below(word, 0x21) && !has_hash(word);
-    };
-    const char* p = line.data();
-    const char* const end = p + line.size();
+    const char* const begin = text.data();
+    const char* const end = begin + text.size();
+    const char* p = begin;
     char* o = out;
-    for (; end - p >= 8; p += 8) {
-        std::uint64_t word;
-        std::memcpy(&word, p, 8);
-        if (plain(word)) {
+    char* const out_end = out + room;
+    const auto done = [&](const char* line_end) {
+        return StrippedLine{static_cast<std::size_t>(line_end - begin), static_cast<std::size_t>(o - out), true};
+    };
+    for (;;) {
+        if (end - p >= 8) {
+            if (out_end - o < 8)
+                return {0, 0, false};
+            std::uint64_t word;
+            std::memcpy(&word, p, 8);
             std::memcpy(o, p, 8);
-            o += 8;
+            const std::uint64_t mask = marked(word);
+            if (!mask) {
+                p += 8;
+                o += 8;
+                continue;
+            }
+            const int skip = (std::endian::native == std::endian::little ? std::countr_zero(mask)
+                                                                         : std::countl_zero(mask)) / 8;
+            p += skip;
+            o += skip;
+        } else if (p == end) {
+            return done(end);
+        } else if (static_cast<unsigned char>(*p) > 0x20 && *p != '#') {
+            // The text's last few bytes go one at a time.
+            if (o == out_end)
+                return {0, 0, false};
+            *o++ = *p++;
             continue;
         }
-        if (some_below(word, 0x01) || has_hash(word))
-            break; // the content ends in this word: the byte loop below finds where
-        // Each byte is written, and kept only when not a space: `o` never passes `p`, so
-        // this stays in the room given.
-        for (int i = 0; i < 8; ++i) {
-            o[0] = p[i];
-            o += !is_space(p[i]);
+        // *p is marked.
+        const char c = *p;
+        if (c == '\n')
+            return done(p);
+        if (c == '#' || c == '\0') {
+            const void* newline = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+            return done(newline ? static_cast<const char*>(newline) : end);
         }
-    }
-    if (end - p < 8 && p != line.data() && p != end) {
-        // The loop read every word: the tail is the last `rest` bytes of the word ending the
-        // line. The bytes shifted in above them are 'A's, which pass every test.
-        unsigned rest = static_cast<unsigned>(end - p);
-        std::uint64_t word;
-        std::memcpy(&word, end - 8, 8);
-        constexpr std::uint64_t all = ~std::uint64_t{0};
-        if constexpr (std::endian::native == std::endian::little)
-            word = word >> (8 - rest) * 8 | (all << rest * 8 & ones * 'A');
-        else
-            word = word << (8 - rest) * 8 | (all >> rest * 8 & ones * 'A');
-        if (plain(word)) {
-            std::memcpy(o, &word, 8);
-            return static_cast<std::size_t>(o - out) + rest;
+        if (!is_space(c)) { // another control byte is content
+            if (o == out_end)
+                return {0, 0, false};
+            *o++ = c;
         }
+        ++p;
     }
-    for (; p < end && *p != '#' && *p != '\0'; ++p)
-        if (!is_space(*p))
-            *o++ = *p;
-    return static_cast<std::size_t>(o - out);
 }
 
 /// "<what>: `<value>'", the shape of every message that quotes a bad value.

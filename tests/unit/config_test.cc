@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -803,41 +804,60 @@ TEST_CASE("endpoint literals parse to what getaddrinfo returns", "[config]")
     }
 }
 
-TEST_CASE("strip_line drops whitespace and stops at '#' or NUL, as the byte-at-a-time rule")
+TEST_CASE("strip_next_line finds a line's end, drops whitespace and stops at '#' or NUL, as the byte-at-a-time rule")
 {
-    auto reference = [](std::string_view line) {
-        std::string out;
+    // The original's rule, a byte at a time: the line ends at '\n', its content at '#' or NUL.
+    auto reference = [](std::string_view text) {
+        std::string_view line = text.substr(0, text.find('\n'));
+        std::string content;
         for (char c : line) {
             if (c == '#' || c == '\0')
                 break;
             if (!config_text::is_space(c))
-                out += c;
+                content += c;
         }
-        return out;
+        return std::pair(line.size(), content);
     };
-    auto check = [&](const std::string& line) {
-        // Exactly the room promised, on the heap, so that a sanitizer sees any store past it.
-        std::vector<char> out(line.size() + config_text::strip_slack, '?');
-        std::size_t n = config_text::strip_line(line, out.data());
-        INFO("line of " << line.size() << " bytes");
-        REQUIRE(std::string_view(out.data(), n) == reference(line));
+    auto check = [&](const std::string& text) {
+        const auto [line_size, content] = reference(text);
+        INFO("text of " << text.size() << " bytes");
+        // The text on the heap at its exact size, so that a sanitizer sees any read past it.
+        std::unique_ptr<char[]> held(new char[text.size()]);
+        std::memcpy(held.get(), text.data(), text.size());
+        std::string_view view(held.get(), text.size());
+        // Any room is safe: too little is reported, never overrun. The line's size plus 8 fits.
+        for (std::size_t room : {std::size_t{0}, std::size_t{3}, std::size_t{9}, line_size + 8}) {
+            std::vector<char> out(room, '?');
+            config_text::StrippedLine got = config_text::strip_next_line(view, out.data(), out.size());
+            INFO("room " << room);
+            if (!got.fits) {
+                REQUIRE(room < line_size + 8);
+                continue;
+            }
+            REQUIRE(got.line_size == line_size);
+            REQUIRE(std::string_view(out.data(), got.content_size) == content);
+        }
     };
-    // Every byte value at every position of a line long enough for two words and a tail.
+    // Every byte value at every position of a line long enough for two words and a tail,
+    // alone, ended by '\n', and followed by another line.
     for (std::size_t at = 0; at < 19; ++at) {
         for (int byte = 0; byte < 256; ++byte) {
             std::string line = "PublicKey=abcdefgh";
             line.push_back('x');
             line[at] = static_cast<char>(byte);
             check(line);
+            check(line + '\n');
+            check(line + "\nAllowedIPs = 10.0.0.1/32\n");
         }
     }
-    // Random lines drawn mostly from the bytes either side of the word test's thresholds.
-    const std::string pool = std::string(" \t\r\v\f\x01\x08\x0e\x1f\x20\x21\x22#$=/aZ\x7f\x80\xa3\xff") + '\0';
+    // Random texts drawn mostly from the bytes either side of the mask's thresholds, with
+    // line ends among them.
+    const std::string pool = std::string(" \t\r\v\f\n\x01\x08\x0e\x1f\x20\x21\x22#$=/aZ\x7f\x80\xa3\xff") + '\0';
     std::mt19937 rng(20260223);
     for (int round = 0; round < 20000; ++round) {
-        std::string line(rng() % 41, ' ');
-        for (char& c : line)
+        std::string text(rng() % 41, ' ');
+        for (char& c : text)
             c = rng() % 3 ? pool[rng() % pool.size()] : static_cast<char>('A' + rng() % 26);
-        check(line);
+        check(text);
     }
 }
