@@ -97,6 +97,8 @@ public:
     StreamedOutput& operator=(const StreamedOutput&) = delete;
 
     Buffer& buffer() { return held_.open(); }
+    /// The text held so far, read-only (for tests: buffer() may open a new block).
+    const TextBlocks& held() const noexcept { return held_; }
     /// After each complete peer: writes the text once past hold_limit.
     void peer_done();
     /// The read starts again: the held text is dropped.

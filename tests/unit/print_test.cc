@@ -639,15 +639,25 @@ TEST_CASE("held text is kept in blocks of bounded room, written in order, and dr
         CapturedStdout captured;
         wg::StreamedOutput out;
         wg::print_script_device(out.buffer(), device, wg::ScriptField::Dump, {});
-        std::size_t largest_room = 0;
         for (const wgkit::Peer& peer : device.peers) {
             wg::print_script_peer(out.buffer(), peer, wg::ScriptField::Dump, {});
-            largest_room = std::max(largest_room, out.buffer().capacity());
             out.peer_done();
         }
         CHECK(captured.text().empty());
-        // No block grows much past its room: the held text is never moved to a larger one.
-        CHECK(largest_room <= 2 * wg::TextBlocks::block_size);
+        // Each block is closed once full, and stays within its room: the held text is never
+        // moved to a larger block. The first grows as a buffer does, by half, until it is full.
+        const wg::TextBlocks& held = out.held();
+        std::string joined;
+        for (std::size_t i = 0; i < held.count(); ++i) {
+            INFO("block " << i << " of " << held.count());
+            if (i + 1 < held.count())
+                CHECK(held[i].size() >= wg::TextBlocks::block_size);
+            CHECK(held[i].capacity() <= (i == 0 ? 2 * wg::TextBlocks::block_size
+                                                : wg::TextBlocks::block_size + wg::TextBlocks::block_slack));
+            joined.append(held[i].data(), held[i].size());
+        }
+        CHECK(held.size() == whole.size());
+        CHECK(joined == whole);
         out.finish();
         CHECK(captured.text() == whole);
     }
